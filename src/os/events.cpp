@@ -1,0 +1,125 @@
+#include "os/events.h"
+
+#include <cerrno>
+#include <csignal>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+namespace tend::os {
+
+Result<Epoll> Epoll::create()
+{
+    int fd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (fd < 0)
+        return Error::from_errno("epoll_create1");
+    return Epoll(UniqueFd(fd));
+}
+
+Result<void> Epoll::add(int fd, Interest interest)
+{
+    epoll_event event{.events = static_cast<std::uint32_t>(interest), .data = {.fd = fd}};
+    if (::epoll_ctl(m_fd.get(), EPOLL_CTL_ADD, fd, &event) != 0)
+        return Error::from_errno("epoll_ctl ADD");
+    return Ok{};
+}
+
+Result<void> Epoll::modify(int fd, Interest interest)
+{
+    epoll_event event{.events = static_cast<std::uint32_t>(interest), .data = {.fd = fd}};
+    if (::epoll_ctl(m_fd.get(), EPOLL_CTL_MOD, fd, &event) != 0)
+        return Error::from_errno("epoll_ctl MOD");
+    return Ok{};
+}
+
+void Epoll::remove(int fd)
+{
+    ::epoll_ctl(m_fd.get(), EPOLL_CTL_DEL, fd, nullptr);
+}
+
+Result<std::size_t> Epoll::wait(std::span<ReadyFd> out, std::chrono::milliseconds timeout)
+{
+    epoll_event events[64];
+    int capacity = static_cast<int>(std::min<std::size_t>(out.size(), 64));
+    int n = ::epoll_wait(m_fd.get(), events, capacity, static_cast<int>(timeout.count()));
+    if (n < 0) {
+        if (errno == EINTR)
+            return std::size_t{0};
+        return Error::from_errno("epoll_wait");
+    }
+    for (int i = 0; i < n; ++i) {
+        out[static_cast<std::size_t>(i)] = ReadyFd{
+            .fd = events[i].data.fd,
+            .readable = (events[i].events & EPOLLIN) != 0,
+            .writable = (events[i].events & EPOLLOUT) != 0,
+            .hangup = (events[i].events & (EPOLLHUP | EPOLLERR)) != 0,
+        };
+    }
+    return static_cast<std::size_t>(n);
+}
+
+Result<UniqueFd> make_signal_fd(std::initializer_list<int> signals)
+{
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int sig : signals)
+        sigaddset(&mask, sig);
+    if (::sigprocmask(SIG_BLOCK, &mask, nullptr) != 0)
+        return Error::from_errno("sigprocmask");
+    int fd = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0)
+        return Error::from_errno("signalfd");
+    return UniqueFd(fd);
+}
+
+Result<int> read_signal(int signal_fd)
+{
+    signalfd_siginfo info{};
+    ssize_t n = ::read(signal_fd, &info, sizeof info);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR)
+            return 0;
+        return Error::from_errno("read signalfd");
+    }
+    return static_cast<int>(info.ssi_signo);
+}
+
+Result<UniqueFd> make_timer_fd(TimerClock clock)
+{
+    int fd = ::timerfd_create(clock == TimerClock::Monotonic ? CLOCK_MONOTONIC : CLOCK_REALTIME,
+        TFD_NONBLOCK | TFD_CLOEXEC);
+    if (fd < 0)
+        return Error::from_errno("timerfd_create");
+    return UniqueFd(fd);
+}
+
+Result<void> arm_timer(int timer_fd, std::chrono::nanoseconds delay)
+{
+    itimerspec spec{};
+    if (delay.count() > 0) {
+        spec.it_value.tv_sec = static_cast<time_t>(delay.count() / 1'000'000'000);
+        spec.it_value.tv_nsec = static_cast<long>(delay.count() % 1'000'000'000);
+    } else if (delay.count() == 0) {
+        spec.it_value.tv_nsec = 0;
+    } else {
+        spec.it_value.tv_nsec = 1;  // already due: fire as soon as possible
+    }
+    if (::timerfd_settime(timer_fd, 0, &spec, nullptr) != 0)
+        return Error::from_errno("timerfd_settime");
+    return Ok{};
+}
+
+void drain_timer(int timer_fd)
+{
+    std::uint64_t expirations = 0;
+    (void)!::read(timer_fd, &expirations, sizeof expirations);
+}
+
+}  // namespace tend::os
+
+namespace tend::os {
+void ignore_sigpipe()
+{
+    ::signal(SIGPIPE, SIG_IGN);
+}
+}  // namespace tend::os

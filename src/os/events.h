@@ -1,0 +1,65 @@
+// The kernel's notification primitives, wrapped once: epoll, signalfd and
+// timerfd. The event loop is built on these and nothing else.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <sys/epoll.h>
+
+#include "base/result.h"
+#include "os/fd.h"
+
+namespace tend::os {
+
+enum class Interest : std::uint32_t {
+    Read = EPOLLIN,
+    Write = EPOLLOUT,
+    ReadWrite = EPOLLIN | EPOLLOUT,
+};
+
+struct ReadyFd {
+    int fd;
+    bool readable;
+    bool writable;
+    bool hangup;  // EPOLLHUP or EPOLLERR
+};
+
+class Epoll {
+public:
+    static Result<Epoll> create();
+
+    Result<void> add(int fd, Interest interest);
+    Result<void> modify(int fd, Interest interest);
+    void remove(int fd);
+
+    // Waits up to `timeout` (negative: forever) and fills `out`; returns how many.
+    Result<std::size_t> wait(std::span<ReadyFd> out, std::chrono::milliseconds timeout);
+
+private:
+    explicit Epoll(UniqueFd fd) : m_fd(std::move(fd)) {}
+    UniqueFd m_fd;
+};
+
+// Blocks the signals for normal delivery and returns a signalfd that reports
+// them instead. Children get a clean mask back in spawn().
+Result<UniqueFd> make_signal_fd(std::initializer_list<int> signals);
+// Reads one pending signal number from a signalfd; 0 when none is pending.
+Result<int> read_signal(int signal_fd);
+
+enum class TimerClock { Monotonic, Realtime };
+
+// A non-blocking timerfd on the given clock.
+Result<UniqueFd> make_timer_fd(TimerClock clock);
+// Arms the timer to fire once `delay` from now (zero disarms).
+Result<void> arm_timer(int timer_fd, std::chrono::nanoseconds delay);
+// Consumes the expiration count so the fd stops being readable.
+void drain_timer(int timer_fd);
+
+}  // namespace tend::os
+
+namespace tend::os {
+// Writes to a closed pipe or socket return EPIPE instead of killing the daemon.
+void ignore_sigpipe();
+}  // namespace tend::os

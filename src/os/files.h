@@ -1,0 +1,58 @@
+// Files and directories: whole-file reads, crash-safe writes, modes, locks.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "os/fd.h"
+
+namespace tend::os {
+
+Result<std::string> read_file(const std::string& path);
+
+// Writes a file crash-safely: temp file in the same directory, fsync, rename,
+// fsync of the directory. Readers see the old or the new content, never a mix.
+Result<void> write_file_atomic(const std::string& path, std::string_view content, unsigned mode = 0644);
+
+struct FileInfo {
+    unsigned mode = 0;  // permission bits only
+    std::uint32_t uid = 0;
+    std::uint32_t gid = 0;
+    bool is_directory = false;
+    bool is_regular = false;
+    std::uint64_t size = 0;
+};
+
+// Follows symlinks. Fails with the errno of stat(2) (ENOENT when missing).
+Result<FileInfo> file_info(const std::string& path);
+bool exists(const std::string& path);
+
+// Creates the directory and its parents with the given mode; fine if present.
+Result<void> make_directories(const std::string& path, unsigned mode = 0755);
+
+Result<void> remove_file(const std::string& path);
+Result<std::string> real_path(const std::string& path);
+std::string current_directory();
+
+// Whether `path` names an executable regular file, searching PATH when it has
+// no slash. Returns the resolved path.
+std::optional<std::string> find_executable(const std::string& name, const std::string& search_path);
+
+// Opens (creating) and takes an exclusive flock without waiting. The kernel
+// drops the lock when the process dies, so it can never go stale.
+// Fails with code EWOULDBLOCK when another process holds it.
+Result<UniqueFd> lock_file(const std::string& path);
+
+// Opens a file for appending (created 0640 when missing), close-on-exec.
+Result<UniqueFd> open_append(const std::string& path);
+
+// Open /dev/null read-only.
+Result<UniqueFd> open_null();
+
+// Bytes available to unprivileged users on the file system holding `path`.
+Result<std::uint64_t> free_bytes(const std::string& path);
+
+}  // namespace tend::os

@@ -1,0 +1,106 @@
+#include "os/spawn.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "os/fd.h"
+#include "os/process.h"
+
+namespace tend::os {
+namespace {
+
+ExitStatus wait_for(pid_t pid)
+{
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ExitStatus exit{.pid = pid};
+    if (WIFSIGNALED(status))
+        exit.signal = WTERMSIG(status);
+    else
+        exit.exit_code = WEXITSTATUS(status);
+    return exit;
+}
+
+std::string read_all(int fd)
+{
+    std::string out;
+    char buffer[256];
+    for (;;) {
+        auto n = read_some(fd, buffer);
+        if (!n || *n == 0)
+            return out;
+        out.append(buffer, *n);
+    }
+}
+
+TEST(SpawnTest, RunsArgvWithEnvironmentAndCwd)
+{
+    auto pipe = make_pipe();
+    ASSERT_TRUE(pipe);
+    auto pid = spawn({
+        .argv = {"sh", "-c", "echo \"$GREETING\" $(pwd)"},
+        .env = {"PATH=/usr/bin:/bin", "GREETING=hello"},
+        .cwd = "/tmp",
+        .stdout_fd = pipe->write_end.get(),
+    });
+    ASSERT_TRUE(pid) << pid.error().message();
+    pipe->write_end.reset();
+    EXPECT_EQ(read_all(pipe->read_end.get()), "hello /tmp\n");
+    EXPECT_TRUE(wait_for(*pid).success());
+}
+
+TEST(SpawnTest, ReportsMissingBinary)
+{
+    auto pid = spawn({.argv = {"/nonexistent/tend-binary"}, .env = {}});
+    ASSERT_FALSE(pid);
+    EXPECT_EQ(pid.error().message(), "exec /nonexistent/tend-binary: No such file or directory");
+}
+
+TEST(SpawnTest, ReportsMissingCwd)
+{
+    auto pid = spawn({.argv = {"true"}, .env = {"PATH=/usr/bin:/bin"}, .cwd = "/nonexistent-dir"});
+    ASSERT_FALSE(pid);
+    EXPECT_EQ(pid.error().message(), "chdir /nonexistent-dir: No such file or directory");
+}
+
+TEST(SpawnTest, ChildGetsOwnSessionAndPassedFds)
+{
+    auto pipe = make_pipe();
+    auto passed = make_pipe();
+    ASSERT_TRUE(pipe && passed);
+    auto pid = spawn({
+        .argv = {"sh", "-c", "echo $LISTEN_PID $$ >&3; ps -o sid= -p $$"},
+        .env = {"PATH=/usr/bin:/bin"},
+        .stdout_fd = pipe->write_end.get(),
+        .pass_fds = {passed->write_end.get()},
+        .set_listen_pid = true,
+    });
+    ASSERT_TRUE(pid) << pid.error().message();
+    pipe->write_end.reset();
+    passed->write_end.reset();
+    std::string listen = read_all(passed->read_end.get());
+    EXPECT_EQ(listen, std::to_string(*pid) + " " + std::to_string(*pid) + "\n");
+    EXPECT_EQ(std::stoi(read_all(pipe->read_end.get())), *pid);
+    wait_for(*pid);
+}
+
+TEST(ProcessTest, ParsesSignals)
+{
+    EXPECT_EQ(*parse_signal("TERM"), SIGTERM);
+    EXPECT_EQ(*parse_signal("sigkill"), SIGKILL);
+    EXPECT_EQ(*parse_signal("HUP"), SIGHUP);
+    EXPECT_EQ(*parse_signal("9"), 9);
+    EXPECT_FALSE(parse_signal("TERMINATE"));
+}
+
+TEST(ProcessTest, ReadsOwnProcessEntry)
+{
+    auto info = read_process(::getpid());
+    ASSERT_TRUE(info);
+    EXPECT_EQ(info->ppid, ::getppid());
+    EXPECT_GT(info->rss_bytes, 0U);
+}
+
+}  // namespace
+}  // namespace tend::os

@@ -1,0 +1,35 @@
+#include "spec/app_spec.h"
+
+#include <functional>
+#include <set>
+
+namespace tend::spec {
+
+std::vector<std::string> AppSpec::start_order() const
+{
+    std::vector<std::string> order;
+    std::set<std::string> placed;
+    std::function<void(const std::string&)> place = [&](const std::string& name) {
+        if (placed.contains(name) || !processes.contains(name))
+            return;
+        placed.insert(name);
+        for (const std::string& dependency : processes.at(name).after)
+            place(dependency);
+        order.push_back(name);
+    };
+    for (const auto& [name, process] : processes)
+        place(name);
+    return order;
+}
+
+std::string_view to_string(RestartPolicy policy)
+{
+    switch (policy) {
+    case RestartPolicy::Always: return "always";
+    case RestartPolicy::OnFailure: return "on-failure";
+    case RestartPolicy::Never: return "never";
+    }
+    return "always";
+}
+
+}  // namespace tend::spec

@@ -1,0 +1,38 @@
+// The plan: what applying a new app file changes, group by group, and why.
+// `tend apply --plan` prints it; `tend apply` and `tend up` carry it out.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "spec/app_spec.h"
+
+namespace tend::spec {
+
+enum class ChangeKind {
+    Added,      // a new group: start it
+    Removed,    // gone from the file: stop it
+    Changed,    // something that needs new processes: restart every instance
+    Scaled,     // only `instances` differs: start or stop the difference
+    Unchanged,
+};
+
+struct GroupChange {
+    std::string name;
+    ChangeKind kind = ChangeKind::Unchanged;
+    std::vector<std::string> reasons;  // e.g. "command changed", "instances 5 -> 3"; secrets never shown
+};
+
+struct Plan {
+    std::vector<GroupChange> groups;  // every group of either spec, in name order
+
+    [[nodiscard]] bool empty() const;
+    // Human lines: "+ web (added)", "~ worker: command changed", "  decider (unchanged)".
+    [[nodiscard]] std::string describe() const;
+};
+
+Plan make_plan(const AppSpec& current, const AppSpec& next);
+
+std::string_view to_string(ChangeKind kind);
+
+}  // namespace tend::spec

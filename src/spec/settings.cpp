@@ -1,0 +1,320 @@
+#include "spec/settings.h"
+
+#include <array>
+#include <fmt/format.h>
+
+#include "base/strings.h"
+#include "os/process.h"
+
+namespace tend::spec {
+namespace {
+
+std::string type_name(const toml::node& node)
+{
+    switch (node.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::table: return "a table";
+    default: return "a date or time";
+    }
+}
+
+Error wrong_type(const toml::node& node, std::string_view expected)
+{
+    return Error(fmt::format("expected {}, found {}", expected, type_name(node)));
+}
+
+Result<std::string> as_string(const toml::node& node)
+{
+    if (const auto* value = node.as_string())
+        return std::string(value->get());
+    return wrong_type(node, "a string");
+}
+
+Result<Duration> as_duration(const toml::node& node)
+{
+    auto text = TRY(as_string(node));
+    return parse_duration(text);
+}
+
+Result<std::vector<std::string>> as_string_list(const toml::node& node)
+{
+    const auto* array = node.as_array();
+    if (array == nullptr)
+        return wrong_type(node, "an array of strings");
+    std::vector<std::string> out;
+    for (const auto& element : *array) {
+        const auto* value = element.as_string();
+        if (value == nullptr)
+            return wrong_type(element, "a string in the array");
+        out.emplace_back(value->get());
+    }
+    return out;
+}
+
+std::string absolute(const SettingContext& context, std::string path)
+{
+    if (path.empty() || path.front() == '/')
+        return path;
+    return context.directory + "/" + path;
+}
+
+// --- process settings ---------------------------------------------------------
+
+Result<void> apply_command(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    if (const auto* text = node.as_string()) {
+        spec.argv = TRY(split_command(text->get()));
+    } else if (node.is_array()) {
+        spec.argv = TRY(as_string_list(node));
+    } else {
+        return wrong_type(node, "a string or an array of strings");
+    }
+    if (spec.argv.empty() || spec.argv.front().empty())
+        return Error("command is empty");
+    return Ok{};
+}
+
+Result<void> apply_instances(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    const auto* value = node.as_integer();
+    if (value == nullptr)
+        return wrong_type(node, "an integer");
+    if (value->get() < 0 || value->get() > 10000)
+        return Error(fmt::format("instances must be between 0 and 10000, not {}", value->get()));
+    spec.instances = static_cast<int>(value->get());
+    return Ok{};
+}
+
+Result<void> apply_env(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    const auto* table = node.as_table();
+    if (table == nullptr)
+        return wrong_type(node, "a table of strings, e.g. { KEY = \"value\" }");
+    for (const auto& [key, value] : *table) {
+        if (const auto* text = value.as_string())
+            spec.env[std::string(key.str())] = text->get();
+        else if (const auto* number = value.as_integer())
+            spec.env[std::string(key.str())] = std::to_string(number->get());
+        else if (const auto* flag = value.as_boolean())
+            spec.env[std::string(key.str())] = flag->get() ? "true" : "false";
+        else
+            return Error(fmt::format("env.{}: {}", key.str(), wrong_type(value, "a string").message()));
+    }
+    return Ok{};
+}
+
+Result<void> apply_env_file(ProcessSpec& spec, const toml::node& node, const SettingContext& context)
+{
+    spec.env_file = absolute(context, TRY(as_string(node)));
+    return Ok{};
+}
+
+Result<void> apply_cwd(ProcessSpec& spec, const toml::node& node, const SettingContext& context)
+{
+    spec.cwd = absolute(context, TRY(as_string(node)));
+    return Ok{};
+}
+
+Result<void> apply_user(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    spec.user = TRY(as_string(node));
+    TRY(os::lookup_user(*spec.user));
+    return Ok{};
+}
+
+Result<void> apply_group(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    spec.group = TRY(as_string(node));
+    TRY(os::lookup_group(*spec.group));
+    return Ok{};
+}
+
+Result<void> apply_restart(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    auto text = TRY(as_string(node));
+    if (text == "always")
+        spec.restart = RestartPolicy::Always;
+    else if (text == "on-failure")
+        spec.restart = RestartPolicy::OnFailure;
+    else if (text == "never")
+        spec.restart = RestartPolicy::Never;
+    else
+        return Error(fmt::format("restart must be \"always\", \"on-failure\" or \"never\", not \"{}\"", text));
+    return Ok{};
+}
+
+Result<void> apply_stable_after(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    spec.stable_after = TRY(as_duration(node));
+    return Ok{};
+}
+
+Result<void> apply_max_backoff(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    spec.max_backoff = TRY(as_duration(node));
+    if (spec.max_backoff < std::chrono::milliseconds(100))
+        return Error("max_backoff must be at least 100ms");
+    return Ok{};
+}
+
+Result<void> apply_stop_signal(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    auto text = TRY(as_string(node));
+    spec.stop_signal = TRY(os::parse_signal(text));
+    return Ok{};
+}
+
+Result<void> apply_stop_timeout(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    spec.stop_timeout = TRY(as_duration(node));
+    return Ok{};
+}
+
+Result<void> apply_after(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    spec.after = TRY(as_string_list(node));
+    return Ok{};
+}
+
+Result<void> apply_port(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    const auto* value = node.as_integer();
+    if (value == nullptr)
+        return wrong_type(node, "an integer");
+    if (value->get() < 1 || value->get() > 65535)
+        return Error(fmt::format("port must be between 1 and 65535, not {}", value->get()));
+    spec.port = static_cast<int>(value->get());
+    return Ok{};
+}
+
+Result<void> apply_shell(ProcessSpec& /*spec*/, const toml::node& node, const SettingContext& /*context*/)
+{
+    // Read by the parser before `command`, which it changes; here only the type is checked.
+    if (!node.is_boolean())
+        return wrong_type(node, "a boolean");
+    return Ok{};
+}
+
+// --- top-level settings ---------------------------------------------------------
+
+Result<void> apply_app(AppSpec& spec, const toml::node& node)
+{
+    spec.app = TRY(as_string(node));
+    if (spec.app.empty() || spec.app.size() > 64)
+        return Error("app name must be 1 to 64 characters");
+    for (char c : spec.app) {
+        if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-' && c != '_')
+            return Error(fmt::format("app name \"{}\" may contain only letters, digits, '-' and '_'", spec.app));
+    }
+    return Ok{};
+}
+
+Result<void> apply_timezone(AppSpec& spec, const toml::node& node)
+{
+    spec.timezone = TRY(as_string(node));
+    return Ok{};
+}
+
+constexpr std::array table{
+    Setting{"app", Section::Top, "string", "(required)",
+        "The app's name: letters, digits, `-` and `_`. It names the state directory and the control socket.",
+        nullptr, apply_app},
+    Setting{"timezone", Section::Top, "string", "\"UTC\"", "IANA time zone for schedules.", nullptr,
+        apply_timezone},
+    Setting{"command", Section::Process, "string or array of strings", "(required)",
+        "What to run. An array is the argv; a string is split into argv like a shell splits words, but nothing is "
+        "expanded and no shell runs. `{env}`, `{app}`, `{instance}` and `{port}` are replaced in each element.",
+        apply_command, nullptr},
+    Setting{"shell", Section::Process, "boolean", "false",
+        "Run a string `command` through `/bin/sh -c`. Only then do pipes, `$VAR` and globs work.", apply_shell,
+        nullptr},
+    Setting{"instances", Section::Process, "integer", "1",
+        "How many copies to run, named `NAME.0`, `NAME.1`, ... Changing it only starts or stops the difference.",
+        apply_instances, nullptr},
+    Setting{"after", Section::Process, "array of strings", "[]",
+        "Process groups that must be ready before this one starts, and that stop only after it has stopped.",
+        apply_after, nullptr},
+    Setting{"port", Section::Process, "integer", "(none)", "Sets `PORT` to this number plus the instance index.",
+        apply_port, nullptr},
+    Setting{"env", Section::Defaults, "table of strings", "{}",
+        "Environment variables. A process's table is laid over the `[defaults]` one key by key.", apply_env,
+        nullptr},
+    Setting{"env_file", Section::Defaults, "string (path)", "(none)",
+        "A dotenv file of secrets, read at apply time. Refused unless its mode is within 0640. Its values are "
+        "never shown.",
+        apply_env_file, nullptr},
+    Setting{"cwd", Section::Defaults, "string (path)", "the app file's directory",
+        "Working directory; relative paths are taken from the app file's directory.", apply_cwd, nullptr},
+    Setting{"user", Section::Defaults, "string", "(the daemon's user)", "Run as this user (the daemon must be root).",
+        apply_user, nullptr},
+    Setting{"group", Section::Defaults, "string", "(the user's group)",
+        "Run with this group (the daemon must be root).", apply_group, nullptr},
+    Setting{"restart", Section::Defaults, "\"always\" | \"on-failure\" | \"never\"", "\"always\"",
+        "When an exited instance is started again. `on-failure` restarts after a non-zero exit or a signal.",
+        apply_restart, nullptr},
+    Setting{"stable_after", Section::Defaults, "duration", "\"10s\"",
+        "A run longer than this counts as stable: the next exit restarts at once and resets the backoff.",
+        apply_stable_after, nullptr},
+    Setting{"max_backoff", Section::Defaults, "duration", "\"30s\"",
+        "Quick failures back off from 100ms, doubling up to this cap; at the cap the state is `crash-looping`.",
+        apply_max_backoff, nullptr},
+    Setting{"stop_signal", Section::Defaults, "string", "\"TERM\"",
+        "Signal sent to the whole process tree to stop it.", apply_stop_signal, nullptr},
+    Setting{"stop_timeout", Section::Defaults, "duration", "\"10s\"",
+        "How long to wait after `stop_signal` before SIGKILL to everything left in the tree.", apply_stop_timeout,
+        nullptr},
+};
+
+}  // namespace
+
+std::span<const Setting> settings()
+{
+    return table;
+}
+
+std::vector<std::string> keys_for(Section section)
+{
+    std::vector<std::string> keys;
+    for (const Setting& setting : table) {
+        if (setting.section == section || (section == Section::Process && setting.section == Section::Defaults))
+            keys.emplace_back(setting.key);
+    }
+    return keys;
+}
+
+const Setting* find_setting(Section section, std::string_view key)
+{
+    for (const Setting& setting : table) {
+        bool in_section = setting.section == section
+            || (section == Section::Process && setting.section == Section::Defaults);
+        if (in_section && setting.key == key)
+            return &setting;
+    }
+    return nullptr;
+}
+
+std::string settings_reference()
+{
+    std::string out = "## Settings reference\n\n"
+                      "Generated from the settings table in `src/spec/settings.cpp`; "
+                      "`tend check --reference` prints it.\n";
+    auto section = [&](Section which, std::string_view title, std::string_view intro) {
+        out += fmt::format("\n### {}\n\n{}\n\n| key | type | default | meaning |\n|---|---|---|---|\n", title, intro);
+        for (const Setting& setting : table) {
+            if (setting.section == which)
+                out += fmt::format("| `{}` | {} | {} | {} |\n", setting.key, setting.type, setting.default_text,
+                    setting.doc);
+        }
+    };
+    section(Section::Top, "Top level", "Keys at the top of the file.");
+    section(Section::Process, "`[process.NAME]`", "Only in a process table.");
+    section(Section::Defaults, "`[defaults]` and `[process.NAME]`",
+        "In `[defaults]` they apply to every process; a process's own value wins.");
+    return out;
+}
+
+}  // namespace tend::spec

@@ -1,0 +1,92 @@
+// SQLite, wrapped: one connection in WAL mode, prepared statements, and the
+// schema migrations. The daemon has exactly one writer, on the event loop.
+//
+// Persists: everything in tend.db. The schema is documented in docs/store.md;
+// each migration is applied once, in order, inside a transaction, and
+// PRAGMA user_version records how far the file has come.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace tend::store {
+
+class Statement;
+
+class Database {
+public:
+    // Opens or creates the file, enables WAL and foreign keys, and migrates.
+    // Fails with a message naming the file (e.g. "tend.db: database or disk is full").
+    static Result<std::unique_ptr<Database>> open(const std::string& path);
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    Result<void> execute(std::string_view sql);
+    Result<Statement> prepare(std::string_view sql);
+
+    [[nodiscard]] int schema_version() const { return m_version; }
+    [[nodiscard]] const std::string& path() const { return m_path; }
+    [[nodiscard]] sqlite3* handle() const { return m_db; }
+    [[nodiscard]] Error last_error(std::string_view what) const;
+
+private:
+    Database(sqlite3* db, std::string path) : m_db(db), m_path(std::move(path)) {}
+    Result<void> migrate();
+
+    sqlite3* m_db;
+    std::string m_path;
+    int m_version = 0;
+};
+
+// A prepared statement. bind() uses 1-based positions; step() returns true
+// while rows remain.
+class Statement {
+public:
+    Statement(Database& db, sqlite3_stmt* statement) : m_db(&db), m_statement(statement) {}
+    Statement(Statement&& other) noexcept;
+    Statement& operator=(Statement&&) = delete;
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    ~Statement();
+
+    Statement& bind(int position, std::int64_t value);
+    Statement& bind(int position, std::string_view value);
+    Statement& bind_null(int position);
+    Result<bool> step();
+    Result<void> run();  // step to completion, expecting no rows
+    void reset();
+
+    [[nodiscard]] std::int64_t column_int(int index) const;
+    [[nodiscard]] std::string column_text(int index) const;
+    [[nodiscard]] bool column_is_null(int index) const;
+
+private:
+    Database* m_db;
+    sqlite3_stmt* m_statement;
+};
+
+// BEGIN IMMEDIATE ... COMMIT; rolls back unless commit() succeeded.
+class Transaction {
+public:
+    static Result<Transaction> begin(Database& db);
+    Transaction(Transaction&& other) noexcept : m_db(std::exchange(other.m_db, nullptr)) {}
+    Transaction& operator=(Transaction&&) = delete;
+    ~Transaction();
+    Result<void> commit();
+
+private:
+    explicit Transaction(Database& db) : m_db(&db) {}
+    Database* m_db;
+};
+
+}  // namespace tend::store
