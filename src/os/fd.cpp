@@ -76,3 +76,21 @@ Result<std::size_t> write_some(int fd, std::string_view data)
 }
 
 }  // namespace tend::os
+
+namespace tend::os {
+Result<void> clear_close_on_exec(int fd)
+{
+    if (::fcntl(fd, F_SETFD, 0) != 0)
+        return Error::from_errno("fcntl FD_CLOEXEC");
+    return Ok{};
+}
+}  // namespace tend::os
+
+namespace tend::os {
+Result<void> set_close_on_exec(int fd)
+{
+    if (::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
+        return Error::from_errno("fcntl FD_CLOEXEC");
+    return Ok{};
+}
+}  // namespace tend::os

@@ -51,3 +51,12 @@ Result<void> write_all(int fd, std::string_view data);
 Result<std::size_t> write_some(int fd, std::string_view data);
 
 }  // namespace tend::os
+
+namespace tend::os {
+// Lets fd survive exec (for handing a pipe to a program tend starts).
+Result<void> clear_close_on_exec(int fd);
+}  // namespace tend::os
+
+namespace tend::os {
+Result<void> set_close_on_exec(int fd);
+}  // namespace tend::os

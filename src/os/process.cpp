@@ -204,3 +204,11 @@ Result<std::uint64_t> read_pss_bytes(pid_t pid)
 }
 
 }  // namespace tend::os
+
+namespace tend::os {
+void wait_for_child(pid_t pid)
+{
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+}
+}  // namespace tend::os

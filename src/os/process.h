@@ -78,3 +78,8 @@ long ticks_per_second();
 Result<std::uint64_t> read_pss_bytes(pid_t pid);
 
 }  // namespace tend::os
+
+namespace tend::os {
+// Blocks until the given child exits (CLI use only; the daemon never blocks).
+void wait_for_child(pid_t pid);
+}  // namespace tend::os

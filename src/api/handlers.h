@@ -1,0 +1,49 @@
+// The control API's routes (documented in docs/api.md):
+//
+//   GET  /v1/status                  groups and instances, with tree CPU and memory
+//   GET  /v1/events?subject=&limit=  tend's own events, oldest first
+//   POST /v1/apply   {file?, environment?, plan_only}   the plan, carried out unless plan_only
+//   POST /v1/start|stop|restart {target}                 stop answers when the tree is gone
+//   POST /v1/down                    answers when everything has stopped; the daemon then exits
+//
+// Errors are {"error": "..."} with 400 for bad input and 409 when the action failed.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "api/server.h"
+#include "os/clock.h"
+#include "spec/plan.h"
+#include "store/events.h"
+#include "supervise/supervisor.h"
+
+namespace tend::api {
+
+struct ApplyRequest {
+    std::optional<std::string> file;         // absent: the file applied last
+    std::optional<std::string> environment;  // absent: the environment applied last
+    bool plan_only = false;
+    std::string who;                         // the caller, for the record
+};
+
+struct ApplyOutcome {
+    spec::Plan plan;
+    std::string file;
+    std::string environment;
+};
+
+// What the handlers need from the daemon.
+struct DaemonControl {
+    supervise::Supervisor& supervisor;
+    store::EventLog& events;
+    std::function<Result<ApplyOutcome>(const ApplyRequest&)> apply;  // errors are bad input
+    std::function<void(std::function<void()>)> shut_down;            // done runs before the daemon exits
+    os::Clock& clock;
+    pid_t pid = 0;
+    WallTime started_at;
+};
+
+Handler make_handler(DaemonControl& control);
+
+}  // namespace tend::api

@@ -1,0 +1,284 @@
+#include "cli/commands.h"
+
+#include <array>
+#include <fmt/format.h>
+
+#include "base/strings.h"
+#include "cli/client_side.h"
+#include "cli/render.h"
+#include "daemon/daemon.h"
+#include "spec/parse.h"
+#include "spec/settings.h"
+
+namespace tend::cli {
+namespace {
+
+using nlohmann::json;
+
+void add_path(CLI::App& command, Options& options)
+{
+    command.add_option("path", options.path, "The app file, or its directory (default ./tend.toml)");
+}
+
+void add_environment(CLI::App& command, Options& options)
+{
+    command.add_option("--env", options.environment, "Apply the [environment.NAME] overlay")
+        ->each([&options](const std::string&) { options.environment_given = true; });
+}
+
+void add_target(CLI::App& command, Options& options)
+{
+    command.add_option("name", options.target, "A process group (web) or one instance (web.2)")->required();
+}
+
+api::CallResult call(const Options& options, const std::string& app, const std::string& method, const std::string& path,
+    const json& body = nullptr, const std::map<std::string, std::string>& query = {})
+{
+    (void)options;
+    return api::call(api::paths_for(app).socket, method, path, body, query);
+}
+
+// --- commands ---------------------------------------------------------------
+
+int run_check(Options& options)
+{
+    if (options.reference) {
+        fmt::print("{}", spec::settings_reference());
+        return Success;
+    }
+    std::string file = app_file(options);
+    auto spec = spec::load_app_file(file, options.environment);
+    if (!spec) {
+        fmt::print(stderr, "{}\n", spec.error().message());
+        return BadInput;
+    }
+    int instances = 0;
+    for (const auto& [name, process] : spec->processes)
+        instances += process.instances;
+    fmt::print("{}: ok, app \"{}\", {} process group(s), {} instance(s){}\n", spec->file, spec->app,
+        spec->processes.size(), instances, options.environment.empty() ? "" : ", env " + options.environment);
+    return Success;
+}
+
+json apply_body(const Options& options, bool plan_only)
+{
+    json body{{"plan_only", plan_only}};
+    if (!options.path.empty() || options.app.empty())
+        body["file"] = app_file(options);
+    if (options.environment_given)
+        body["environment"] = options.environment;
+    return body;
+}
+
+int print_plan(const api::CallResult& result, const Options& options)
+{
+    if (options.json) {
+        fmt::print("{}\n", result.body.dump(2));
+        return Success;
+    }
+    std::string text = result.body.value("text", "");
+    fmt::print("{}", text.empty() ? "no process groups\n" : text);
+    if (!result.body.value("changed", false))
+        fmt::print("nothing to change\n");
+    return Success;
+}
+
+int run_up(Options& options)
+{
+    // Validate here first, so a bad file never starts a daemon.
+    std::string file = app_file(options);
+    auto spec = spec::load_app_file(file, options.environment);
+    if (!spec) {
+        fmt::print(stderr, "{}\n", spec.error().message());
+        return BadInput;
+    }
+    std::string app = options.app.empty() ? spec->app : options.app;
+    auto probe = call(options, app, "GET", "/v1/status");
+    if (probe.failure == api::CallFailure::NotRunning) {
+        if (!launch_daemon(app))
+            return ActionFailed;
+        fmt::print("started the tend daemon for {}\n", app);
+    } else if (!probe.ok()) {
+        return report(probe, app);
+    }
+    json body{{"plan_only", false}, {"file", spec->file}, {"environment", options.environment}};
+    auto result = call(options, app, "POST", "/v1/apply", body);
+    if (!result.ok())
+        return report(result, app);
+    return print_plan(result, options);
+}
+
+int run_apply(Options& options)
+{
+    std::string app = resolve_app(options);
+    if (app.empty())
+        return BadInput;
+    auto result = call(options, app, "POST", "/v1/apply", apply_body(options, options.plan));
+    if (!result.ok())
+        return report(result, app);
+    return print_plan(result, options);
+}
+
+int run_status(Options& options)
+{
+    std::string app = resolve_app(options);
+    if (app.empty())
+        return BadInput;
+    if (options.events) {
+        std::map<std::string, std::string> query{{"limit", std::to_string(options.lines)}};
+        if (!options.target.empty())
+            query["subject"] = options.target;
+        auto result = call(options, app, "GET", "/v1/events", nullptr, query);
+        if (!result.ok())
+            return report(result, app);
+        fmt::print("{}", options.json ? result.body.dump(2) + "\n" : render_events(result.body));
+        return Success;
+    }
+    auto result = call(options, app, "GET", "/v1/status");
+    if (!result.ok())
+        return report(result, app);
+    fmt::print("{}", options.json ? result.body.dump(2) + "\n" : render_status(result.body));
+    return Success;
+}
+
+std::function<int(Options&)> target_action(const char* verb, const char* done)
+{
+    return [verb, done](Options& options) {
+        std::string app = resolve_app(options);
+        if (app.empty())
+            return static_cast<int>(BadInput);
+        auto result = call(options, app, "POST", fmt::format("/v1/{}", verb), json{{"target", options.target}});
+        if (!result.ok())
+            return report(result, app);
+        fmt::print("{} {}\n", done, options.target);
+        return static_cast<int>(Success);
+    };
+}
+
+int run_down(Options& options)
+{
+    std::string app = resolve_app(options);
+    if (app.empty())
+        return BadInput;
+    auto result = call(options, app, "POST", "/v1/down");
+    if (!result.ok())
+        return report(result, app);
+    fmt::print("stopped every process of {}; the daemon has exited\n", app);
+    return Success;
+}
+
+int run_daemon(Options& options)
+{
+    daemon::DaemonOptions daemon_options{.environment = options.environment, .resume = options.resume,
+        .ready_fd = options.lines};
+    if (!options.path.empty()) {
+        daemon_options.file = app_file(options);
+        auto app = spec::read_app_name(daemon_options.file);
+        if (!app) {
+            fmt::print(stderr, "{}\n", app.error().message());
+            return BadInput;
+        }
+        daemon_options.app = *app;
+    }
+    if (!options.app.empty())
+        daemon_options.app = options.app;
+    if (daemon_options.app.empty()) {
+        fmt::print(stderr, "tend daemon: give the app file (tend daemon PATH) or --app NAME\n");
+        return BadInput;
+    }
+    return daemon::run(daemon_options);
+}
+
+const std::array table{
+    Command{"up", "Start the daemon if needed, apply the app file, print what changed",
+        [](CLI::App& command, Options& options) {
+            add_path(command, options);
+            add_environment(command, options);
+            command.add_flag("--json", options.json, "Print the plan as JSON");
+        },
+        run_up},
+    Command{"status", "Show every process group and instance",
+        [](CLI::App& command, Options& options) {
+            command.add_flag("--json", options.json, "Print JSON");
+            command.add_flag("--events", options.events, "Show tend's recent events instead");
+            command.add_option("name", options.target, "With --events: only this group or instance");
+            command.add_option("-n", options.lines, "With --events: how many (default 20)");
+        },
+        run_status},
+    Command{"start", "Start a process group or one instance",
+        [](CLI::App& command, Options& options) { add_target(command, options); }, target_action("start", "started")},
+    Command{"stop", "Stop a process group or one instance (waits until its whole tree is gone)",
+        [](CLI::App& command, Options& options) { add_target(command, options); }, target_action("stop", "stopped")},
+    Command{"restart", "Restart a process group or one instance (resets its failure counters)",
+        [](CLI::App& command, Options& options) { add_target(command, options); },
+        target_action("restart", "restarting")},
+    Command{"apply", "Re-read the app file and restart only what changed",
+        [](CLI::App& command, Options& options) {
+            add_path(command, options);
+            add_environment(command, options);
+            command.add_flag("--plan", options.plan, "Only show what would change");
+            command.add_flag("--json", options.json, "Print the plan as JSON");
+        },
+        run_apply},
+    Command{"check", "Validate the app file; errors carry file:line:col",
+        [](CLI::App& command, Options& options) {
+            add_path(command, options);
+            add_environment(command, options);
+            command.add_flag("--reference", options.reference, "Print the settings reference (Markdown)");
+        },
+        run_check},
+    Command{"down", "Stop everything gracefully and end the daemon", [](CLI::App&, Options&) {}, run_down},
+    Command{"daemon", "Run the daemon in the foreground (what a systemd unit runs)",
+        [](CLI::App& command, Options& options) {
+            add_path(command, options);
+            add_environment(command, options);
+            command.add_flag("--resume", options.resume, "Apply the app file applied last");
+            options.lines = -1;
+            command.add_option("--ready-fd", options.lines, "Write \"ready\" to this fd once listening")->group("");
+        },
+        run_daemon},
+};
+
+}  // namespace
+
+std::span<const Command> commands()
+{
+    return table;
+}
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"tend: runs a web app, its workers and its jobs from one file, tend.toml"};
+    app.require_subcommand(1);
+    app.fallthrough();
+    Options options;
+    app.add_option("--app", options.app, "The app, when not taken from ./tend.toml");
+    std::vector<std::pair<CLI::App*, const Command*>> registered;
+    for (const Command& command : table) {
+        CLI::App* sub = app.add_subcommand(command.name, command.summary);
+        command.setup(*sub, options);
+        registered.emplace_back(sub, &command);
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        if (argc > 1 && error.get_name() == "ExtrasError") {
+            std::vector<std::string> names;
+            for (const Command& command : table)
+                names.emplace_back(command.name);
+            if (auto suggestion = closest_match(argv[1], names)) {
+                fmt::print(stderr, "tend: unknown command \"{}\" (did you mean \"{}\"?)\n", argv[1], *suggestion);
+                return BadInput;
+            }
+        }
+        int code = app.exit(error);
+        return code == 0 ? Success : BadInput;
+    }
+    for (auto& [sub, command] : registered) {
+        if (sub->parsed())
+            return command->run(options);
+    }
+    return BadInput;
+}
+
+}  // namespace tend::cli

@@ -1,0 +1,239 @@
+#include "daemon/daemon.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <fmt/format.h>
+
+#include "api/handlers.h"
+#include "api/paths.h"
+#include "api/server.h"
+#include "loop/loop.h"
+#include "os/files.h"
+#include "os/socket.h"
+#include "spec/parse.h"
+#include "store/database.h"
+#include "store/events.h"
+#include "supervise/supervisor.h"
+#include "supervise/process_tree.h"
+
+namespace tend::daemon {
+namespace {
+
+constexpr auto tick_period = std::chrono::seconds(1);
+
+void say(const std::string& message)
+{
+    std::fprintf(stderr, "tend: %s\n", message.c_str());
+    std::fflush(stderr);
+}
+
+class Daemon {
+public:
+    explicit Daemon(DaemonOptions options) : m_options(std::move(options)), m_paths(api::paths_for(m_options.app)) {}
+
+    int run()
+    {
+        // Children must not inherit the pipe `tend up` waits on.
+        if (m_options.ready_fd >= 0)
+            (void)os::set_close_on_exec(m_options.ready_fd);
+        if (auto started = start(); !started) {
+            say(started.error().message());
+            return 1;
+        }
+        if (auto applied = initial_apply(); !applied) {
+            say(applied.error().message());
+            return 2;
+        }
+        if (m_options.ready_fd >= 0) {
+            (void)os::write_all(m_options.ready_fd, "ready\n");
+            os::UniqueFd(m_options.ready_fd).reset();
+        }
+        m_loop->run();
+        finish();
+        return m_exit_code;
+    }
+
+private:
+    Result<void> start()
+    {
+        TRY(api::create_directories(m_paths));
+        auto lock = os::lock_file(m_paths.lock);
+        if (!lock) {
+            if (lock.error().code() == EWOULDBLOCK)
+                return Error(fmt::format("a tend daemon for app \"{}\" is already running (lock {})", m_options.app,
+                    m_paths.lock));
+            return lock.error();
+        }
+        m_lock = lock.release_value();
+        m_db = TRY(store::Database::open(m_paths.database));
+        m_loop = TRY(Loop::create(m_clock));
+        m_events = std::make_unique<store::EventLog>(*m_db, *m_loop);
+        m_live = std::make_unique<store::LiveProcesses>(*m_db);
+        m_settings = std::make_unique<store::Settings>(*m_db);
+        TRY(os::become_subreaper());
+        end_leftovers();
+        m_supervisor = std::make_unique<supervise::Supervisor>(*m_loop, *m_events, *m_live,
+            supervise::SupervisorOptions{.app = m_options.app, .log_directory = m_paths.log_directory});
+        m_loop->on_unwatched_exit([this](const os::ExitStatus&) { m_supervisor->on_orphan_exit(); });
+        wire_signals();
+        m_loop->set_tick(tick_period, [this] { tick(); });
+        auto listener = TRY(os::listen_unix(m_paths.socket));
+        m_control = std::make_unique<api::DaemonControl>(api::DaemonControl{
+            .supervisor = *m_supervisor,
+            .events = *m_events,
+            .apply = [this](const api::ApplyRequest& request) { return apply(request); },
+            .shut_down = [this](std::function<void()> done) { shut_down(std::move(done)); },
+            .clock = m_clock,
+            .pid = os::self_pid(),
+            .started_at = m_clock.wall_now(),
+        });
+        m_server = std::make_unique<api::Server>(*m_loop, std::move(listener), api::make_handler(*m_control));
+        TRY(m_server->start());
+        m_events->record("daemon", "started", fmt::format("pid {}", os::self_pid()));
+        TRY(m_events->flush());
+        say(fmt::format("daemon for {} running, pid {}, socket {}", m_options.app, os::self_pid(), m_paths.socket));
+        return Ok{};
+    }
+
+    // A daemon that was killed leaves its instances running without a
+    // supervisor; they are ended so the new daemon starts from a known state.
+    void end_leftovers()
+    {
+        auto leftovers = m_live->all();
+        if (!leftovers)
+            return;
+        for (const store::LiveProcess& process : *leftovers) {
+            auto info = os::read_process(static_cast<pid_t>(process.pid));
+            if (!info || info->start_ticks != static_cast<std::uint64_t>(process.start_ticks))
+                continue;
+            (void)os::send_group_signal(static_cast<pid_t>(process.pid), SIGKILL);
+            (void)os::send_signal(static_cast<pid_t>(process.pid), SIGKILL);
+            m_events->record(process.instance, "leftover-killed",
+                fmt::format("pid {} was left running by a daemon that did not stop cleanly", process.pid));
+        }
+        (void)m_live->clear();
+    }
+
+    Result<void> initial_apply()
+    {
+        api::ApplyRequest request{.who = "daemon start"};
+        if (!m_options.file.empty()) {
+            request.file = m_options.file;
+            request.environment = m_options.environment;
+        } else if (m_options.resume) {
+            auto file = m_settings->get("file");
+            auto environment = m_settings->get("environment");
+            if (!file || !file->has_value())
+                return Ok{};
+            request.file = **file;
+            request.environment = environment && environment->has_value() ? **environment : "";
+        } else {
+            return Ok{};
+        }
+        auto outcome = TRY(apply(request));
+        std::fputs(outcome.plan.describe().c_str(), stderr);
+        return Ok{};
+    }
+
+    Result<api::ApplyOutcome> apply(const api::ApplyRequest& request)
+    {
+        if (m_supervisor->shutting_down())
+            return Error("the daemon is shutting down");
+        const spec::AppSpec& current = m_supervisor->spec();
+        std::string file = request.file.value_or(current.file);
+        std::string environment = request.environment.value_or(current.environment);
+        if (file.empty())
+            return Error("no app file given and none applied yet");
+        auto next = TRY(spec::load_app_file(file, environment));
+        if (next.app != m_options.app)
+            return Error(fmt::format("{} is for app \"{}\", but this daemon runs \"{}\"", file, next.app, m_options.app));
+        if (request.plan_only)
+            return api::ApplyOutcome{spec::make_plan(current, next), next.file, environment};
+        auto plan = TRY(m_supervisor->apply(next));
+        (void)m_settings->set("file", next.file);
+        (void)m_settings->set("environment", environment);
+        m_events->record("daemon", "apply",
+            fmt::format("{}{} by {}: {}", next.file, environment.empty() ? "" : " --env " + environment, request.who,
+                plan.empty() ? "no changes" : "changes applied"));
+        return api::ApplyOutcome{plan, next.file, environment};
+    }
+
+    void wire_signals()
+    {
+        auto graceful = [this] {
+            if (m_supervisor->shutting_down()) {
+                // A second signal: end now, taking every descendant along.
+                say("second signal: exiting at once");
+                supervise::Attribution attribution;
+                supervise::TreeKiller(*m_loop, attribution).kill_all_descendants();
+                m_exit_code = 1;
+                m_loop->stop();
+                return;
+            }
+            say("stopping (send the signal again to exit at once)");
+            shut_down({});
+        };
+        m_loop->on_signal(SIGTERM, graceful);
+        m_loop->on_signal(SIGINT, graceful);
+        m_loop->on_signal(SIGQUIT, graceful);
+        m_loop->on_signal(SIGHUP, [this] {
+            auto outcome = apply({.who = "SIGHUP"});
+            say(outcome ? "reloaded the app file" : "reload failed: " + outcome.error().message());
+        });
+    }
+
+    void shut_down(std::function<void()> done)
+    {
+        if (done)
+            m_shutdown_waiters.push_back(std::move(done));
+        if (m_supervisor->shutting_down())
+            return;
+        m_supervisor->shut_down([this] {
+            m_events->record("daemon", "stopped", "every process has stopped");
+            (void)m_events->flush();
+            for (auto& waiter : m_shutdown_waiters)
+                waiter();
+            // Let the answers reach their callers before the loop ends.
+            m_loop->add_timer(std::chrono::milliseconds(20), [this] { m_loop->stop(); });
+        });
+    }
+
+    void tick()
+    {
+        m_supervisor->tick();
+        (void)m_events->flush();
+    }
+
+    void finish()
+    {
+        (void)m_events->flush();
+        m_server.reset();
+        (void)os::remove_file(m_paths.socket);
+        say("daemon stopped");
+    }
+
+    DaemonOptions m_options;
+    api::AppPaths m_paths;
+    os::SystemClock m_clock;
+    os::UniqueFd m_lock;
+    std::unique_ptr<store::Database> m_db;
+    std::unique_ptr<Loop> m_loop;
+    std::unique_ptr<store::EventLog> m_events;
+    std::unique_ptr<store::LiveProcesses> m_live;
+    std::unique_ptr<store::Settings> m_settings;
+    std::unique_ptr<supervise::Supervisor> m_supervisor;
+    std::unique_ptr<api::DaemonControl> m_control;
+    std::unique_ptr<api::Server> m_server;
+    std::vector<std::function<void()>> m_shutdown_waiters;
+    int m_exit_code = 0;
+};
+
+}  // namespace
+
+int run(const DaemonOptions& options)
+{
+    return Daemon(options).run();
+}
+
+}  // namespace tend::daemon

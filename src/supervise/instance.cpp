@@ -1,0 +1,388 @@
+#include "supervise/instance.h"
+
+#include <fmt/format.h>
+
+#include "base/strings.h"
+#include "os/env.h"
+#include "os/spawn.h"
+
+namespace tend::supervise {
+namespace {
+
+// With no readiness check, an instance is up once it has stayed alive this long.
+constexpr auto ready_after = std::chrono::seconds(1);
+
+// Wraps a member call so it is skipped if the instance is gone by the time the loop runs it.
+template <typename Function>
+auto guarded(const std::shared_ptr<Instance*>& self, Function function)
+{
+    return [weak = std::weak_ptr<Instance*>(self), function](auto&&... args) {
+        if (auto alive = weak.lock())
+            function(**alive, std::forward<decltype(args)>(args)...);
+    };
+}
+
+}  // namespace
+
+std::string_view to_string(InstanceState state)
+{
+    switch (state) {
+    case InstanceState::Stopped: return "stopped";
+    case InstanceState::Starting: return "starting";
+    case InstanceState::Running: return "running";
+    case InstanceState::Stopping: return "stopping";
+    case InstanceState::Backoff: return "backoff";
+    case InstanceState::CrashLooping: return "crash-looping";
+    case InstanceState::Exited: return "exited";
+    }
+    return "stopped";
+}
+
+Instance::Instance(InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, int index, int log_fd)
+    : m_context(context)
+    , m_spec(std::move(spec))
+    , m_index(index)
+    , m_log_fd(log_fd)
+    , m_name(fmt::format("{}.{}", m_spec->name, index))
+    , m_self(std::make_shared<Instance*>(this))
+{
+}
+
+Instance::~Instance()
+{
+    cancel_timers();
+    if (m_pid > 0)
+        m_context.loop.unwatch_child(m_pid);
+}
+
+void Instance::start()
+{
+    handle(Event::Start);
+}
+
+void Instance::stop(std::function<void()> done)
+{
+    if (done) {
+        if (settled_down() && m_tree_gone) {
+            m_context.loop.defer(std::move(done));
+        } else {
+            m_stop_waiters.push_back(std::move(done));
+        }
+    }
+    handle(Event::Stop);
+}
+
+void Instance::restart()
+{
+    handle(Event::Restart);
+}
+
+// The transition function: every event, in every state.
+void Instance::handle(Event event)
+{
+    using S = InstanceState;
+    switch (event) {
+    case Event::Start:
+        m_want = Want::Up;
+        if (m_state == S::Stopped || m_state == S::Exited)
+            spawn();
+        else if (m_state == S::Backoff || m_state == S::CrashLooping) {
+            cancel_timers();
+            spawn();
+        }
+        break;
+    case Event::Stop:
+        m_want = Want::Down;
+        if (m_state == S::Starting || m_state == S::Running)
+            begin_stop();
+        else if (m_state == S::Backoff || m_state == S::CrashLooping) {
+            cancel_timers();
+            enter(S::Stopped, "stop requested");
+            notify_stopped();
+        } else if (m_state == S::Stopping && m_main_exited) {
+            finish_stop_if_done();
+        }
+        break;
+    case Event::Restart:
+        m_failures = {};
+        m_restarts = 0;
+        m_want = Want::Up;
+        m_context.events.record(m_name, "restart", "requested");
+        if (m_state == S::Starting || m_state == S::Running)
+            begin_stop();
+        else if (m_state != S::Stopping) {
+            cancel_timers();
+            spawn();
+        }
+        break;
+    case Event::Ready:
+        if (m_state == S::Starting)
+            enter(S::Running);
+        break;
+    case Event::BackoffElapsed:
+        if ((m_state == S::Backoff || m_state == S::CrashLooping) && m_want == Want::Up)
+            spawn();
+        break;
+    case Event::TreeGone:
+        m_tree_gone = true;
+        if (m_state == S::Stopping)
+            finish_stop_if_done();
+        break;
+    case Event::Exited:
+        // Carries a status; see on_exit().
+        break;
+    }
+}
+
+void Instance::spawn()
+{
+    const spec::ProcessSpec& spec = *m_spec;
+    m_run_id = fmt::format("{}-{}-{}", m_context.app, os::self_pid(), m_context.next_run++);
+    os::SpawnOptions options{
+        .argv = child_argv(),
+        .env = child_environment(),
+        .cwd = spec.cwd,
+        .stdout_fd = m_log_fd,
+        .stderr_fd = m_log_fd,
+    };
+    if (spec.user && os::effective_uid() == 0) {
+        auto user = os::lookup_user(*spec.user);
+        if (!user) {
+            on_spawn_failed(user.error());
+            return;
+        }
+        options.uid = user->uid;
+        options.gid = user->gid;
+    }
+    if (spec.group && os::effective_uid() == 0) {
+        auto group = os::lookup_group(*spec.group);
+        if (!group) {
+            on_spawn_failed(group.error());
+            return;
+        }
+        options.gid = *group;
+    }
+    auto pid = os::spawn(options);
+    if (!pid) {
+        on_spawn_failed(pid.error());
+        return;
+    }
+    m_pid = *pid;
+    m_main_exited = false;
+    m_tree_gone = false;
+    m_started_mono = m_context.loop.now();
+    m_started_wall = m_context.loop.clock().wall_now();
+    m_last_error.clear();
+    m_last_cpu_ticks = 0;
+    m_context.loop.watch_child(m_pid, guarded(m_self, [](Instance& self, const os::ExitStatus& exit) {
+        self.on_exit(exit);
+    }));
+    auto start_ticks = os::read_process(m_pid).value_or(os::ProcessInfo{}).start_ticks;
+    (void)m_context.live.add({m_name, m_pid, static_cast<std::int64_t>(start_ticks)});
+    m_context.events.record(m_name, "started", fmt::format("pid {}: {}", m_pid, join_command(options.argv)));
+    m_ready_timer = m_context.loop.add_timer(ready_after, guarded(m_self, [](Instance& self) {
+        self.m_ready_timer = 0;
+        self.handle(Event::Ready);
+    }));
+    enter(InstanceState::Starting);
+}
+
+void Instance::on_spawn_failed(const Error& error)
+{
+    m_last_error = error.message();
+    m_context.events.record(m_name, "spawn-failed", error.message());
+    after_unexpected_exit(os::ExitStatus{.exit_code = 127}, true);
+}
+
+void Instance::on_exit(const os::ExitStatus& exit)
+{
+    m_main_exited = true;
+    m_last_exit = exit.describe();
+    (void)m_context.live.remove(m_name);
+    m_context.events.record(m_name, "exited",
+        fmt::format("pid {} {} after {}", exit.pid, m_last_exit, format_duration(ran_for())));
+    cancel_timers();
+    m_context.killer.notice_exit();
+    if (m_state == InstanceState::Stopping) {
+        finish_stop_if_done();
+        return;
+    }
+    // Whatever the main process left behind goes the way a stop would send it.
+    m_context.killer.terminate(run(), m_spec->stop_signal,
+        std::chrono::duration_cast<std::chrono::milliseconds>(m_spec->stop_timeout));
+    after_unexpected_exit(exit, false);
+}
+
+void Instance::after_unexpected_exit(const os::ExitStatus& exit, bool spawn_failed)
+{
+    m_pid = 0;
+    if (m_want == Want::Down) {
+        enter(InstanceState::Stopped);
+        notify_stopped();
+        return;
+    }
+    auto decision = decide_restart(*m_spec, exit, spawn_failed ? std::chrono::milliseconds(0) : ran_for(),
+        spawn_failed, m_failures);
+    if (!decision.restart) {
+        enter(InstanceState::Exited, fmt::format("restart = \"{}\"", spec::to_string(m_spec->restart)));
+        return;
+    }
+    ++m_restarts;
+    if (decision.delay.count() == 0) {
+        spawn();
+        return;
+    }
+    m_retry_at = m_context.loop.now() + decision.delay;
+    m_backoff_timer = m_context.loop.add_timer(decision.delay, guarded(m_self, [](Instance& self) {
+        self.m_backoff_timer = 0;
+        self.handle(Event::BackoffElapsed);
+    }));
+    InstanceState next = decision.crash_looping ? InstanceState::CrashLooping : InstanceState::Backoff;
+    std::string why = fmt::format("{} quick failure{} in a row, retry in {}", m_failures.consecutive,
+        m_failures.consecutive == 1 ? "" : "s", format_duration(decision.delay));
+    if (next != m_state || next == InstanceState::Backoff)
+        enter(next, why);
+}
+
+void Instance::begin_stop()
+{
+    cancel_timers();
+    enter(InstanceState::Stopping, fmt::format("signal {}", os::signal_name(m_spec->stop_signal)));
+    m_tree_gone = false;
+    m_context.killer.terminate(run(), m_spec->stop_signal,
+        std::chrono::duration_cast<std::chrono::milliseconds>(m_spec->stop_timeout),
+        guarded(m_self, [](Instance& self) { self.handle(Event::TreeGone); }));
+}
+
+void Instance::finish_stop_if_done()
+{
+    if (!m_main_exited || !m_tree_gone)
+        return;
+    m_pid = 0;
+    if (m_want == Want::Up) {
+        ++m_restarts;
+        spawn();
+        return;
+    }
+    enter(InstanceState::Stopped);
+    notify_stopped();
+}
+
+void Instance::notify_stopped()
+{
+    auto waiters = std::move(m_stop_waiters);
+    m_stop_waiters.clear();
+    for (auto& waiter : waiters)
+        waiter();
+}
+
+void Instance::enter(InstanceState state, std::string_view why)
+{
+    if (state == m_state && why.empty())
+        return;
+    m_state = state;
+    m_context.events.record(m_name, "state",
+        why.empty() ? std::string(to_string(state)) : fmt::format("{} ({})", to_string(state), why));
+    if (m_context.on_state_change)
+        m_context.on_state_change();
+}
+
+void Instance::cancel_timers()
+{
+    if (m_ready_timer != 0)
+        m_context.loop.cancel_timer(std::exchange(m_ready_timer, 0));
+    if (m_backoff_timer != 0)
+        m_context.loop.cancel_timer(std::exchange(m_backoff_timer, 0));
+}
+
+std::vector<std::string> Instance::child_environment() const
+{
+    std::map<std::string, std::string> merged;
+    for (const std::string& entry : os::environment()) {
+        std::size_t equals = entry.find('=');
+        if (equals != std::string::npos && !entry.starts_with("NOTIFY_SOCKET=") && !entry.starts_with("LISTEN_"))
+            merged[entry.substr(0, equals)] = entry.substr(equals + 1);
+    }
+    for (const auto& [key, value] : m_spec->env)
+        merged[key] = value;
+    for (const auto& [key, value] : m_spec->secret_env)
+        merged[key] = value;
+    merged["TEND_APP"] = m_context.app;
+    merged["TEND_PROCESS"] = m_spec->name;
+    merged["TEND_INSTANCE"] = std::to_string(m_index);
+    merged["TEND_RUN_ID"] = m_run_id;
+    if (m_spec->port)
+        merged["PORT"] = std::to_string(*m_spec->port + m_index);
+    std::vector<std::string> out;
+    out.reserve(merged.size());
+    for (const auto& [key, value] : merged)
+        out.push_back(key + "=" + value);
+    return out;
+}
+
+std::vector<std::string> Instance::child_argv() const
+{
+    std::vector<std::string> argv = m_spec->argv;
+    // Placeholders are replaced inside single argv elements: a value can never
+    // become more than one argument, and no shell sees it.
+    for (std::string& arg : argv) {
+        if (arg.find('{') == std::string::npos)
+            continue;
+        arg = replace_all(std::move(arg), "{env}", m_context.environment);
+        arg = replace_all(std::move(arg), "{app}", m_context.app);
+        arg = replace_all(std::move(arg), "{instance}", std::to_string(m_index));
+        if (m_spec->port)
+            arg = replace_all(std::move(arg), "{port}", std::to_string(*m_spec->port + m_index));
+    }
+    return argv;
+}
+
+std::chrono::milliseconds Instance::ran_for() const
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(m_context.loop.now() - m_started_mono);
+}
+
+void Instance::sample(const ProcessSnapshot& snapshot, MonoTime now)
+{
+    if (m_pid <= 0 || m_main_exited) {
+        m_cpu_percent = 0;
+        m_rss_bytes = 0;
+        m_processes = 0;
+        return;
+    }
+    auto members = m_context.attribution.members(snapshot, run());
+    TreeUsage usage = usage_of(snapshot, members);
+    if (m_last_cpu_ticks != 0 && now > m_last_sample && usage.cpu_ticks >= m_last_cpu_ticks) {
+        double seconds = std::chrono::duration<double>(now - m_last_sample).count();
+        double cpu_seconds = static_cast<double>(usage.cpu_ticks - m_last_cpu_ticks)
+            / static_cast<double>(os::ticks_per_second());
+        m_cpu_percent = 100.0 * cpu_seconds / seconds;
+    }
+    m_last_cpu_ticks = usage.cpu_ticks;
+    m_last_sample = now;
+    m_rss_bytes = usage.rss_bytes;
+    m_processes = usage.processes;
+}
+
+InstanceStatus Instance::status() const
+{
+    InstanceStatus status{
+        .name = m_name,
+        .state = m_state,
+        .pid = m_main_exited ? 0 : m_pid,
+        .started_at = m_main_exited ? std::nullopt : m_started_wall,
+        .restarts = m_restarts,
+        .last_exit = m_last_exit,
+        .last_error = m_last_error,
+        .cpu_percent = m_cpu_percent,
+        .rss_bytes = m_rss_bytes,
+        .processes = m_processes,
+    };
+    if (m_backoff_timer != 0) {
+        status.retry_in = std::max(std::chrono::milliseconds(0),
+            std::chrono::duration_cast<std::chrono::milliseconds>(m_retry_at - m_context.loop.now()));
+    }
+    return status;
+}
+
+}  // namespace tend::supervise

@@ -1,0 +1,141 @@
+// One running copy of a process group ("web.2") and its lifecycle.
+//
+//   Stopped --start--> Starting --1s alive--> Running
+//   Starting|Running --exit--> Backoff|CrashLooping --timer--> Starting   (restart policy)
+//                          \--> Starting (stable run: at once)  \--> Exited (policy says no)
+//   Starting|Running --stop--> Stopping --main exited and tree gone--> Stopped
+//
+// Every transition goes through handle(); each arm calls small named actions.
+// Owns: the run's pid and run id while it lives. Persists: events for every
+// start, exit and state change, and the live pid (for cleanup after a crash).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/time.h"
+#include "loop/loop.h"
+#include "spec/app_spec.h"
+#include "store/events.h"
+#include "supervise/process_tree.h"
+#include "supervise/restart_policy.h"
+#include "supervise/tree_killer.h"
+
+namespace tend::supervise {
+
+enum class InstanceState { Stopped, Starting, Running, Stopping, Backoff, CrashLooping, Exited };
+std::string_view to_string(InstanceState state);
+
+// Services every instance shares; owned by the Supervisor.
+struct InstanceContext {
+    Loop& loop;
+    store::EventLog& events;
+    store::LiveProcesses& live;
+    TreeKiller& killer;
+    Attribution& attribution;
+    std::string app;
+    std::string environment;                 // the --env name, for {env}
+    std::function<void()> on_state_change;   // lets the supervisor re-check ordering and shutdown
+    std::uint64_t next_run = 1;
+};
+
+struct InstanceStatus {
+    std::string name;
+    InstanceState state = InstanceState::Stopped;
+    pid_t pid = 0;
+    std::optional<WallTime> started_at;
+    int restarts = 0;
+    std::string last_exit;       // "exit 1", "signal 9 (KILL)"
+    std::string last_error;      // why the last spawn failed
+    double cpu_percent = 0;
+    std::uint64_t rss_bytes = 0; // whole process tree
+    std::size_t processes = 0;   // in the tree
+    std::optional<std::chrono::milliseconds> retry_in;
+};
+
+class Instance {
+public:
+    Instance(InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, int index, int log_fd);
+    ~Instance();
+    Instance(const Instance&) = delete;
+    Instance& operator=(const Instance&) = delete;
+
+    void start();
+    // `done` runs once the main process has exited and nothing of its tree is left.
+    void stop(std::function<void()> done = {});
+    // Manual restart: resets the failure counters, stops, and starts again.
+    void restart();
+    // Takes new settings that need no restart (policies, timeouts).
+    void update_spec(std::shared_ptr<const spec::ProcessSpec> spec) { m_spec = std::move(spec); }
+
+    // Tick: updates CPU and memory of the whole tree from one process table scan.
+    void sample(const ProcessSnapshot& snapshot, MonoTime now);
+
+    [[nodiscard]] InstanceState state() const { return m_state; }
+    [[nodiscard]] bool ready() const { return m_state == InstanceState::Running; }
+    [[nodiscard]] bool settled_down() const
+    {
+        return m_state == InstanceState::Stopped || m_state == InstanceState::Exited;
+    }
+    [[nodiscard]] const std::string& name() const { return m_name; }
+    [[nodiscard]] int index() const { return m_index; }
+    [[nodiscard]] InstanceStatus status() const;
+
+private:
+    enum class Event { Start, Stop, Restart, Exited, Ready, BackoffElapsed, TreeGone };
+    enum class Want { Up, Down };
+
+    void handle(Event event);
+
+    void spawn();
+    void on_spawn_failed(const Error& error);
+    void on_exit(const os::ExitStatus& exit);
+    void after_unexpected_exit(const os::ExitStatus& exit, bool spawn_failed);
+    void begin_stop();
+    void finish_stop_if_done();
+    void enter(InstanceState state, std::string_view why = {});
+    void cancel_timers();
+    void notify_stopped();
+    [[nodiscard]] std::vector<std::string> child_environment() const;
+    [[nodiscard]] std::vector<std::string> child_argv() const;
+    [[nodiscard]] RunIdentity run() const { return {m_run_id, m_pid}; }
+    [[nodiscard]] std::chrono::milliseconds ran_for() const;
+
+    InstanceContext& m_context;
+    std::shared_ptr<const spec::ProcessSpec> m_spec;
+    int m_index;
+    int m_log_fd;
+    std::string m_name;
+    InstanceState m_state = InstanceState::Stopped;
+    Want m_want = Want::Down;
+
+    pid_t m_pid = 0;
+    std::string m_run_id;
+    MonoTime m_started_mono{};
+    std::optional<WallTime> m_started_wall;
+    bool m_main_exited = true;
+    bool m_tree_gone = true;
+
+    TimerId m_ready_timer = 0;
+    TimerId m_backoff_timer = 0;
+    MonoTime m_retry_at{};
+    FailureCount m_failures;
+    int m_restarts = 0;
+    std::string m_last_exit;
+    std::string m_last_error;
+    std::vector<std::function<void()>> m_stop_waiters;
+
+    std::uint64_t m_last_cpu_ticks = 0;
+    MonoTime m_last_sample{};
+    double m_cpu_percent = 0;
+    std::uint64_t m_rss_bytes = 0;
+    std::size_t m_processes = 0;
+
+    // Callbacks registered with the loop hold a weak reference to this.
+    std::shared_ptr<Instance*> m_self;
+};
+
+}  // namespace tend::supervise

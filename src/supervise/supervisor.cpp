@@ -1,0 +1,245 @@
+#include "supervise/supervisor.h"
+
+#include <fmt/format.h>
+
+#include "os/files.h"
+
+namespace tend::supervise {
+
+Supervisor::Supervisor(Loop& loop, store::EventLog& events, store::LiveProcesses& live, SupervisorOptions options)
+    : m_loop(loop)
+    , m_events(events)
+    , m_options(std::move(options))
+    , m_killer(loop, m_attribution)
+    , m_context{.loop = loop, .events = events, .live = live, .killer = m_killer, .attribution = m_attribution,
+          .app = m_options.app, .environment = {}, .on_state_change = [this] { schedule_reconcile(); }}
+    , m_self(std::make_shared<Supervisor*>(this))
+{
+}
+
+Supervisor::~Supervisor() = default;
+
+Result<spec::Plan> Supervisor::apply(const spec::AppSpec& next)
+{
+    spec::Plan plan = make_plan(m_spec, next);
+    // Open every new group's log first, so a failure changes nothing.
+    std::map<std::string, os::UniqueFd> logs;
+    for (const spec::GroupChange& change : plan.groups) {
+        if (change.kind != spec::ChangeKind::Added)
+            continue;
+        auto fd = os::open_append(fmt::format("{}/{}.log", m_options.log_directory, change.name));
+        if (!fd)
+            return fd.error().context(fmt::format("process {}", change.name));
+        logs.emplace(change.name, fd.release_value());
+    }
+    m_context.environment = next.environment;
+    for (const spec::GroupChange& change : plan.groups) {
+        switch (change.kind) {
+        case spec::ChangeKind::Added: {
+            auto spec = std::make_shared<const spec::ProcessSpec>(next.processes.at(change.name));
+            auto group = std::make_unique<Group>(m_context, spec, std::move(logs.at(change.name)));
+            group->start_when_ready = !m_shutting_down;
+            m_groups.emplace(change.name, std::move(group));
+            break;
+        }
+        case spec::ChangeKind::Removed: {
+            auto node = m_groups.extract(change.name);
+            Group* group = node.mapped().get();
+            m_removed.insert(std::move(node));
+            group->stop([this, name = change.name] {
+                m_loop.defer([this, name] { m_removed.erase(name); });
+            });
+            break;
+        }
+        default:
+            m_groups.at(change.name)
+                ->apply(std::make_shared<const spec::ProcessSpec>(next.processes.at(change.name)), change.kind);
+            break;
+        }
+        if (change.kind != spec::ChangeKind::Unchanged)
+            m_events.record(change.name, "applied",
+                fmt::format("{}{}", to_string(change.kind),
+                    change.reasons.empty() ? "" : fmt::format(": {}", fmt::join(change.reasons, ", "))));
+    }
+    m_spec = next;
+    schedule_reconcile();
+    return plan;
+}
+
+Result<Supervisor::Target> Supervisor::resolve(const std::string& target)
+{
+    std::string group_name = target;
+    std::optional<int> index;
+    std::size_t dot = target.rfind('.');
+    if (dot != std::string::npos) {
+        group_name = target.substr(0, dot);
+        try {
+            index = std::stoi(target.substr(dot + 1));
+        } catch (const std::exception&) {
+            return Error(fmt::format("\"{}\" is not a process group or an instance like web.0", target));
+        }
+    }
+    auto it = m_groups.find(group_name);
+    if (it == m_groups.end()) {
+        std::vector<std::string> names;
+        for (const auto& [name, group] : m_groups)
+            names.push_back(name);
+        return Error(fmt::format("no process group \"{}\" (have: {})", group_name,
+            names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", "))));
+    }
+    Target resolved{.group = it->second.get()};
+    if (index) {
+        resolved.instance = it->second->find(*index);
+        if (resolved.instance == nullptr)
+            return Error(fmt::format("{} has {} instance(s): {}.0 to {}.{}", group_name, it->second->spec().instances,
+                group_name, group_name, it->second->spec().instances - 1));
+    }
+    return resolved;
+}
+
+Result<void> Supervisor::start(const std::string& target)
+{
+    auto resolved = TRY(resolve(target));
+    if (resolved.instance != nullptr)
+        resolved.instance->start();
+    else
+        resolved.group->start();
+    return Ok{};
+}
+
+Result<void> Supervisor::stop(const std::string& target, std::function<void()> done)
+{
+    auto resolved = TRY(resolve(target));
+    if (resolved.instance != nullptr)
+        resolved.instance->stop(std::move(done));
+    else
+        resolved.group->stop(std::move(done));
+    return Ok{};
+}
+
+Result<void> Supervisor::restart(const std::string& target)
+{
+    auto resolved = TRY(resolve(target));
+    if (resolved.instance != nullptr)
+        resolved.instance->restart();
+    else
+        resolved.group->restart();
+    return Ok{};
+}
+
+void Supervisor::schedule_reconcile()
+{
+    if (m_reconcile_scheduled)
+        return;
+    m_reconcile_scheduled = true;
+    m_loop.defer([weak = std::weak_ptr<Supervisor*>(m_self)] {
+        if (auto self = weak.lock()) {
+            (*self)->m_reconcile_scheduled = false;
+            (*self)->reconcile();
+        }
+    });
+}
+
+bool Supervisor::dependencies_ready(const Group& group) const
+{
+    for (const std::string& dependency : group.spec().after) {
+        auto it = m_groups.find(dependency);
+        if (it != m_groups.end() && (!it->second->started() || !it->second->ready()))
+            return false;
+    }
+    return true;
+}
+
+bool Supervisor::dependents_settled(const Group& group) const
+{
+    for (const auto& [name, other] : m_groups) {
+        const auto& after = other->spec().after;
+        if (std::find(after.begin(), after.end(), group.name()) != after.end() && !other->settled_down())
+            return false;
+    }
+    return true;
+}
+
+void Supervisor::reconcile()
+{
+    if (m_shutting_down) {
+        continue_shutdown();
+        return;
+    }
+    for (const std::string& name : m_spec.start_order()) {
+        auto it = m_groups.find(name);
+        if (it == m_groups.end())
+            continue;
+        Group& group = *it->second;
+        if (group.start_when_ready && dependencies_ready(group)) {
+            group.start_when_ready = false;
+            group.start();
+        }
+    }
+}
+
+void Supervisor::shut_down(std::function<void()> done)
+{
+    m_shutting_down = true;
+    m_shutdown_done = std::move(done);
+    m_events.record("daemon", "shutdown", "stopping every process group");
+    for (auto& [name, group] : m_groups)
+        group->start_when_ready = false;
+    continue_shutdown();
+}
+
+void Supervisor::continue_shutdown()
+{
+    bool all_settled = true;
+    for (auto& [name, group] : m_groups) {
+        if (group->wanted() && dependents_settled(*group))
+            group->stop([this] { schedule_reconcile(); });
+        all_settled = all_settled && group->settled_down();
+    }
+    if (!all_settled || !m_removed.empty() || !m_killer.idle() || !m_shutdown_done)
+        return;
+    // Last sweep: anything still descending from tend goes now.
+    if (!m_final_sweep_done) {
+        m_final_sweep_done = true;
+        if (std::size_t count = m_killer.kill_all_descendants(); count > 0) {
+            m_events.record("daemon", "shutdown", fmt::format("killed {} leftover process(es)", count));
+            m_loop.add_timer(std::chrono::milliseconds(50), [this] { schedule_reconcile(); });
+            return;
+        }
+    }
+    auto done = std::move(m_shutdown_done);
+    m_shutdown_done = nullptr;
+    done();
+}
+
+void Supervisor::tick()
+{
+    auto snapshot = ProcessSnapshot::take(os::self_pid());
+    MonoTime now = m_loop.now();
+    for (auto& [name, group] : m_groups)
+        group->sample(snapshot, now);
+    m_attribution.prune(snapshot);
+}
+
+void Supervisor::on_orphan_exit()
+{
+    m_killer.notice_exit();
+    if (m_shutting_down)
+        schedule_reconcile();
+}
+
+std::vector<GroupStatus> Supervisor::status() const
+{
+    std::vector<GroupStatus> out;
+    for (const auto& [name, group] : m_groups) {
+        out.push_back(GroupStatus{
+            .name = name,
+            .instances = group->spec().instances,
+            .ready = group->started() && group->ready(),
+            .members = group->status(),
+        });
+    }
+    return out;
+}
+
+}  // namespace tend::supervise

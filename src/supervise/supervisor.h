@@ -1,0 +1,89 @@
+// The supervisor: every process group of the app, started in `after` order,
+// stopped in reverse, changed only where the plan says.
+//
+// Owns: the groups, the tree killer and the attribution of processes to runs.
+// Persists: through the event log and the live-process table (see Instance).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "loop/loop.h"
+#include "spec/plan.h"
+#include "store/events.h"
+#include "supervise/group.h"
+#include "supervise/tree_killer.h"
+
+namespace tend::supervise {
+
+struct SupervisorOptions {
+    std::string app;
+    std::string log_directory;  // each group appends its output to LOG_DIRECTORY/NAME.log
+};
+
+struct GroupStatus {
+    std::string name;
+    int instances = 0;
+    bool ready = false;
+    std::vector<InstanceStatus> members;
+};
+
+class Supervisor {
+public:
+    Supervisor(Loop& loop, store::EventLog& events, store::LiveProcesses& live, SupervisorOptions options);
+    ~Supervisor();
+
+    // Makes `next` the desired state and returns what changed. Fails without
+    // changing anything when a group's log file cannot be opened.
+    Result<spec::Plan> apply(const spec::AppSpec& next);
+
+    // A target is a group name ("web") or an instance ("web.2").
+    // `done` runs when the action has completed (for stop and restart).
+    Result<void> start(const std::string& target);
+    Result<void> stop(const std::string& target, std::function<void()> done);
+    Result<void> restart(const std::string& target);
+
+    // Stops every group, dependents before what they depend on, then ends any
+    // descendant still alive. `done` runs once nothing is left.
+    void shut_down(std::function<void()> done);
+
+    // Housekeeping tick: tree CPU and memory for every instance.
+    void tick();
+    // An exit of a process nobody watches (an adopted orphan).
+    void on_orphan_exit();
+
+    [[nodiscard]] std::vector<GroupStatus> status() const;
+    [[nodiscard]] const spec::AppSpec& spec() const { return m_spec; }
+    [[nodiscard]] bool shutting_down() const { return m_shutting_down; }
+
+private:
+    struct Target {
+        Group* group = nullptr;
+        Instance* instance = nullptr;  // null: the whole group
+    };
+    Result<Target> resolve(const std::string& target);
+    void reconcile();
+    void schedule_reconcile();
+    void continue_shutdown();
+    [[nodiscard]] bool dependencies_ready(const Group& group) const;
+    [[nodiscard]] bool dependents_settled(const Group& group) const;
+
+    Loop& m_loop;
+    store::EventLog& m_events;
+    SupervisorOptions m_options;
+    Attribution m_attribution;
+    TreeKiller m_killer;
+    InstanceContext m_context;
+    spec::AppSpec m_spec;
+    std::map<std::string, std::unique_ptr<Group>> m_groups;
+    std::map<std::string, std::unique_ptr<Group>> m_removed;  // stopping, then dropped
+    bool m_reconcile_scheduled = false;
+    bool m_shutting_down = false;
+    bool m_final_sweep_done = false;
+    std::function<void()> m_shutdown_done;
+    std::shared_ptr<Supervisor*> m_self;
+};
+
+}  // namespace tend::supervise

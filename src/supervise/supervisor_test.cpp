@@ -1,0 +1,143 @@
+#include "supervise/supervisor.h"
+
+#include <csignal>
+#include <filesystem>
+#include <gtest/gtest.h>
+
+namespace tend::supervise {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class SupervisorTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        m_dir = fs::temp_directory_path() / ("tend-supervise-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+        fs::remove_all(m_dir);
+        fs::create_directories(m_dir);
+        m_loop = Loop::create(m_clock).release_value();
+        m_db = store::Database::open((m_dir / "tend.db").string()).release_value();
+        m_events = std::make_unique<store::EventLog>(*m_db, *m_loop);
+        m_live = std::make_unique<store::LiveProcesses>(*m_db);
+        m_supervisor = std::make_unique<Supervisor>(*m_loop, *m_events, *m_live,
+            SupervisorOptions{.app = "test", .log_directory = m_dir.string()});
+        m_loop->on_unwatched_exit([this](const os::ExitStatus&) { m_supervisor->on_orphan_exit(); });
+    }
+
+    void TearDown() override
+    {
+        bool done = false;
+        m_supervisor->shut_down([&] { done = true; });
+        run_until([&] { return done; }, 20s);
+        fs::remove_all(m_dir);
+    }
+
+    // Runs the loop until `condition` holds or the deadline passes.
+    bool run_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline)
+    {
+        bool expired = false;
+        TimerId timer = m_loop->add_timer(deadline, [&] { expired = true; });
+        while (!condition() && !expired) {
+            TimerId wake = m_loop->add_timer(5ms, [this] { m_loop->stop(); });
+            m_loop->run();
+            m_loop->cancel_timer(wake);
+        }
+        m_loop->cancel_timer(timer);
+        return condition();
+    }
+
+    spec::AppSpec app(std::vector<spec::ProcessSpec> processes)
+    {
+        spec::AppSpec spec{.app = "test", .directory = m_dir.string()};
+        for (auto& process : processes) {
+            process.cwd = m_dir.string();
+            spec.processes[process.name] = process;
+        }
+        return spec;
+    }
+
+    static spec::ProcessSpec process(const std::string& name, std::vector<std::string> argv, int instances = 1)
+    {
+        spec::ProcessSpec spec;
+        spec.name = name;
+        spec.argv = std::move(argv);
+        spec.instances = instances;
+        spec.env["PATH"] = "/usr/bin:/bin";
+        spec.stop_timeout = 5s;
+        return spec;
+    }
+
+    InstanceStatus instance(const std::string& group, std::size_t index)
+    {
+        for (const auto& status : m_supervisor->status()) {
+            if (status.name == group)
+                return status.members.at(index);
+        }
+        return {};
+    }
+
+    os::SystemClock m_clock;
+    fs::path m_dir;
+    std::unique_ptr<Loop> m_loop;
+    std::unique_ptr<store::Database> m_db;
+    std::unique_ptr<store::EventLog> m_events;
+    std::unique_ptr<store::LiveProcesses> m_live;
+    std::unique_ptr<Supervisor> m_supervisor;
+};
+
+TEST_F(SupervisorTest, StartsInstancesAndRestartsAStableOneAtOnce)
+{
+    auto worker = process("worker", {"sleep", "100"}, 3);
+    worker.stable_after = 0ms;
+    ASSERT_TRUE(m_supervisor->apply(app({worker})));
+    ASSERT_TRUE(run_until([&] { return instance("worker", 2).state == InstanceState::Running; }, 10s));
+    pid_t first = instance("worker", 1).pid;
+    ASSERT_GT(first, 0);
+    ASSERT_TRUE(os::send_signal(first, SIGKILL));
+    ASSERT_TRUE(run_until([&] { return instance("worker", 1).pid != first && instance("worker", 1).pid > 0; }, 10s));
+    EXPECT_EQ(instance("worker", 1).restarts, 1);
+    EXPECT_EQ(instance("worker", 1).last_exit, "signal 9 (KILL)");
+}
+
+TEST_F(SupervisorTest, BacksOffAndShowsCrashLooping)
+{
+    auto crasher = process("crasher", {"sh", "-c", "exit 3"});
+    crasher.max_backoff = 400ms;
+    ASSERT_TRUE(m_supervisor->apply(app({crasher})));
+    ASSERT_TRUE(run_until([&] { return instance("crasher", 0).state == InstanceState::CrashLooping; }, 10s));
+    EXPECT_EQ(instance("crasher", 0).last_exit, "exit 3");
+    EXPECT_GE(instance("crasher", 0).restarts, 3);
+    // It keeps retrying at the cap.
+    int before = instance("crasher", 0).restarts;
+    ASSERT_TRUE(run_until([&] { return instance("crasher", 0).restarts > before; }, 5s));
+    ASSERT_TRUE(m_supervisor->restart("crasher"));
+    EXPECT_EQ(instance("crasher", 0).restarts, 0);
+}
+
+TEST_F(SupervisorTest, StartsAfterDependenciesAreReady)
+{
+    auto web = process("web", {"sleep", "100"});
+    auto decider = process("decider", {"sleep", "100"});
+    decider.after = {"web"};
+    ASSERT_TRUE(m_supervisor->apply(app({web, decider})));
+    ASSERT_TRUE(run_until([&] { return instance("web", 0).state == InstanceState::Starting; }, 5s));
+    EXPECT_EQ(instance("decider", 0).state, InstanceState::Stopped);
+    ASSERT_TRUE(run_until([&] { return instance("decider", 0).state == InstanceState::Starting; }, 10s));
+    EXPECT_EQ(instance("web", 0).state, InstanceState::Running);
+}
+
+TEST_F(SupervisorTest, ReportsSpawnFailureAndRetries)
+{
+    auto broken = process("broken", {"sleep", "100"});
+    broken.cwd = "/nonexistent-tend-dir";
+    spec::AppSpec spec = app({broken});
+    spec.processes["broken"].cwd = "/nonexistent-tend-dir";
+    ASSERT_TRUE(m_supervisor->apply(spec));
+    ASSERT_TRUE(run_until([&] { return instance("broken", 0).restarts >= 2; }, 10s));
+    EXPECT_EQ(instance("broken", 0).last_error, "chdir /nonexistent-tend-dir: No such file or directory");
+}
+
+}  // namespace
+}  // namespace tend::supervise

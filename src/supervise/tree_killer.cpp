@@ -1,0 +1,151 @@
+#include "supervise/tree_killer.h"
+
+#include <csignal>
+
+namespace tend::supervise {
+namespace {
+
+// Exits arrive in bursts when many instances stop together; one rescan after
+// a short pause covers the whole burst.
+constexpr auto recheck_delay = std::chrono::milliseconds(10);
+
+}  // namespace
+
+void TreeKiller::terminate(const RunIdentity& run, int signal, std::chrono::milliseconds timeout,
+    std::function<void()> on_gone)
+{
+    if (Job* existing = find(run.run_id)) {
+        // Already ending: a repeated stop only adds the callback.
+        if (on_gone) {
+            auto previous = std::move(existing->on_gone);
+            existing->on_gone = [previous = std::move(previous), on_gone = std::move(on_gone)] {
+                if (previous)
+                    previous();
+                on_gone();
+            };
+        }
+        return;
+    }
+    auto snapshot = ProcessSnapshot::take(os::self_pid());
+    Job job{.run = run, .signal = signal, .members = m_attribution.members(snapshot, run), .on_gone = std::move(on_gone)};
+    if (run.main_pid > 1)
+        (void)os::send_group_signal(run.main_pid, signal);
+    signal_members(job, signal, snapshot);
+    std::string run_id = run.run_id;
+    job.deadline = m_loop.add_timer(timeout, [this, run_id] { on_deadline(run_id); });
+    m_jobs.push_back(std::move(job));
+    schedule_recheck();
+}
+
+void TreeKiller::signal_members(Job& job, int signal, const ProcessSnapshot& snapshot)
+{
+    job.members = m_attribution.members(snapshot, job.run);
+    for (const ProcessId& member : job.members)
+        (void)os::send_signal(member.pid, signal);
+    // A stopped process only dies of SIGKILL or after SIGCONT.
+    if (signal != SIGKILL) {
+        for (const ProcessId& member : job.members) {
+            const os::ProcessInfo* info = snapshot.find(member.pid);
+            if (info != nullptr && (info->state == 'T' || info->state == 't'))
+                (void)os::send_signal(member.pid, SIGCONT);
+        }
+    }
+}
+
+void TreeKiller::kill_now(const std::string& run_id)
+{
+    if (find(run_id) != nullptr)
+        on_deadline(run_id);
+}
+
+void TreeKiller::on_deadline(const std::string& run_id)
+{
+    Job* job = find(run_id);
+    if (job == nullptr)
+        return;
+    auto snapshot = ProcessSnapshot::take(os::self_pid());
+    if (job->run.main_pid > 1)
+        (void)os::send_group_signal(job->run.main_pid, SIGKILL);
+    signal_members(*job, SIGKILL, snapshot);
+    job->killed = true;
+    schedule_recheck();
+}
+
+void TreeKiller::notice_exit()
+{
+    if (!m_jobs.empty())
+        schedule_recheck();
+}
+
+void TreeKiller::schedule_recheck()
+{
+    if (m_recheck_scheduled)
+        return;
+    m_recheck_scheduled = true;
+    m_loop.add_timer(recheck_delay, [this] {
+        m_recheck_scheduled = false;
+        recheck();
+    });
+}
+
+void TreeKiller::recheck()
+{
+    // Cheap check first: are the known members gone? Only then rescan, to
+    // catch anything forked after the signal went out.
+    bool any_candidate = false;
+    for (Job& job : m_jobs) {
+        std::erase_if(job.members, [](const ProcessId& member) { return !is_alive(member); });
+        any_candidate = any_candidate || job.members.empty();
+    }
+    if (!any_candidate)
+        return;
+    auto snapshot = ProcessSnapshot::take(os::self_pid());
+    for (auto it = m_jobs.begin(); it != m_jobs.end();) {
+        auto next = std::next(it);
+        if (it->members.empty()) {
+            it->members = m_attribution.members(snapshot, it->run);
+            if (it->members.empty()) {
+                finish(it);
+            } else {
+                // Late forks get the same treatment as the rest of the tree.
+                for (const ProcessId& member : it->members)
+                    (void)os::send_signal(member.pid, it->killed ? SIGKILL : it->signal);
+            }
+        }
+        it = next;
+    }
+}
+
+void TreeKiller::finish(std::list<Job>::iterator job)
+{
+    m_loop.cancel_timer(job->deadline);
+    auto on_gone = std::move(job->on_gone);
+    m_jobs.erase(job);
+    if (on_gone)
+        on_gone();
+}
+
+TreeKiller::Job* TreeKiller::find(const std::string& run_id)
+{
+    for (Job& job : m_jobs) {
+        if (job.run.run_id == run_id)
+            return &job;
+    }
+    return nullptr;
+}
+
+std::size_t TreeKiller::kill_all_descendants()
+{
+    auto snapshot = ProcessSnapshot::take(os::self_pid());
+    std::size_t count = 0;
+    for (pid_t pid : snapshot.descendants()) {
+        const os::ProcessInfo* info = snapshot.find(pid);
+        if (info != nullptr && info->state != 'Z') {
+            (void)os::send_signal(pid, SIGKILL);
+            ++count;
+        }
+    }
+    return count;
+}
+
+}  // namespace tend::supervise
