@@ -17,7 +17,9 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-demo: deps build
+demo:
+	@bash scripts/deps.sh demo
+	@$(MAKE) --no-print-directory build
 	@bash examples/demo.sh $(BUILD)/src/tend
 
 test:
@@ -29,7 +31,7 @@ unit:
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 e2e:
-	TEND_BINARY=$(abspath $(BUILD)/src/tend) python3 -m pytest -q tests/e2e
+	TEND_BINARY=$(abspath $(BUILD)/src/tend) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
 
 bench:
 	@bash scripts/deps.sh bench

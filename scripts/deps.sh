@@ -15,9 +15,10 @@ bench_packages=(libbenchmark-dev supervisor nodejs npm)
 wanted=("${build_packages[@]}")
 case "${1:-build}" in
   build) ;;
+  demo) wanted+=(python3) ;;
   test) wanted+=("${test_packages[@]}") ;;
   bench) wanted+=("${test_packages[@]}" "${bench_packages[@]}") ;;
-  *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|demo|test|bench]" >&2; exit 2 ;;
 esac
 
 missing=()

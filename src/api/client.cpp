@@ -43,7 +43,8 @@ CallResult call(const std::string& socket, const std::string& method, const std:
         return {CallFailure::Transport, nullptr, "the daemon sent a response that is not JSON"};
     if (response.status == 200)
         return {CallFailure::None, json, ""};
-    std::string message = json.contains("error") ? json["error"].get<std::string>() : fmt::format("HTTP {}", response.status);
+    std::string message
+        = json.contains("error") ? json["error"].get<std::string>() : fmt::format("HTTP {}", response.status);
     return {response.status == 400 ? CallFailure::BadInput : CallFailure::Failed, json, message};
 }
 

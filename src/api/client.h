@@ -12,16 +12,16 @@ namespace tend::api {
 
 enum class CallFailure {
     None,
-    NotRunning,   // nothing listens on the socket
-    BadInput,     // the daemon refused the request as invalid (HTTP 400)
-    Failed,       // the action failed (any other non-200)
-    Transport,    // the connection broke mid-way
+    NotRunning,  // nothing listens on the socket
+    BadInput,  // the daemon refused the request as invalid (HTTP 400)
+    Failed,  // the action failed (any other non-200)
+    Transport,  // the connection broke mid-way
 };
 
 struct CallResult {
     CallFailure failure = CallFailure::None;
-    nlohmann::json body;      // the response's JSON ({"error": ...} on failure)
-    std::string message;      // what went wrong, for people
+    nlohmann::json body;  // the response's JSON ({"error": ...} on failure)
+    std::string message;  // what went wrong, for people
 
     [[nodiscard]] bool ok() const { return failure == CallFailure::None; }
 };

@@ -49,7 +49,8 @@ json plan_json(const spec::Plan& plan)
 {
     json groups = json::array();
     for (const spec::GroupChange& change : plan.groups)
-        groups.push_back({{"name", change.name}, {"change", spec::to_string(change.kind)}, {"reasons", change.reasons}});
+        groups.push_back(
+            {{"name", change.name}, {"change", spec::to_string(change.kind)}, {"reasons", change.reasons}});
     return groups;
 }
 
@@ -164,7 +165,8 @@ private:
         auto done = restart ? m_control.supervisor.restart(target) : m_control.supervisor.start(target);
         if (!done)
             return failure(400, done.error().message());
-        m_control.events.record(target, restart ? "restart-requested" : "start-requested", fmt::format("by {}", caller.user));
+        m_control.events.record(
+            target, restart ? "restart-requested" : "start-requested", fmt::format("by {}", caller.user));
         return ok({{"target", target}});
     }
 

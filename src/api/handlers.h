@@ -21,10 +21,10 @@
 namespace tend::api {
 
 struct ApplyRequest {
-    std::optional<std::string> file;         // absent: the file applied last
+    std::optional<std::string> file;  // absent: the file applied last
     std::optional<std::string> environment;  // absent: the environment applied last
     bool plan_only = false;
-    std::string who;                         // the caller, for the record
+    std::string who;  // the caller, for the record
 };
 
 struct ApplyOutcome {
@@ -38,7 +38,7 @@ struct DaemonControl {
     supervise::Supervisor& supervisor;
     store::EventLog& events;
     std::function<Result<ApplyOutcome>(const ApplyRequest&)> apply;  // errors are bad input
-    std::function<void(std::function<void()>)> shut_down;            // done runs before the daemon exits
+    std::function<void(std::function<void()>)> shut_down;  // done runs before the daemon exits
     os::Clock& clock;
     pid_t pid = 0;
     WallTime started_at;

@@ -14,14 +14,14 @@ namespace tend::api {
 
 struct Request {
     std::string method;
-    std::string path;   // without the query
+    std::string path;  // without the query
     std::map<std::string, std::string> query;
     std::string body;
 };
 
 struct Response {
     int status = 200;
-    std::string body;   // JSON
+    std::string body;  // JSON
 };
 
 enum class MessageKind { Request, Response };

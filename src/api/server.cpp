@@ -20,8 +20,7 @@ Server::Server(Loop& loop, os::UniqueFd listen_fd, Handler handler)
     , m_listen_fd(std::move(listen_fd))
     , m_handler(std::move(handler))
     , m_self(std::make_shared<Server*>(this))
-{
-}
+{}
 
 Server::~Server()
 {

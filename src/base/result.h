@@ -87,18 +87,18 @@ private:
 
 // Unwraps a Result or returns its error from the enclosing function.
 // NOLINTNEXTLINE(cppcoreguidelines-macro-usage)
-#define TRY(expression)                                   \
-    ({                                                    \
-        auto _tend_result = (expression);                 \
-        if (!_tend_result.has_value())                    \
-            return _tend_result.release_error();          \
-        _tend_result.release_value();                     \
+#define TRY(expression)                          \
+    ({                                           \
+        auto _tend_result = (expression);        \
+        if (!_tend_result.has_value())           \
+            return _tend_result.release_error(); \
+        _tend_result.release_value();            \
     })
 
 // Aborts with the condition's text when an invariant does not hold.
 // NOLINTNEXTLINE(cppcoreguidelines-macro-usage)
-#define VERIFY(condition)                                              \
-    do {                                                               \
-        if (!(condition))                                              \
-            ::tend::verify_failed(#condition, __FILE__, __LINE__);     \
+#define VERIFY(condition)                                          \
+    do {                                                           \
+        if (!(condition))                                          \
+            ::tend::verify_failed(#condition, __FILE__, __LINE__); \
     } while (0)

@@ -60,7 +60,8 @@ private:
             char c = m_text[m_at++];
             if (c == '"')
                 return Ok{};
-            if (c == '\\' && m_at < m_text.size() && std::string_view("\"\\$`").find(m_text[m_at]) != std::string_view::npos)
+            if (c == '\\' && m_at < m_text.size()
+                && std::string_view("\"\\$`").find(m_text[m_at]) != std::string_view::npos)
                 c = m_text[m_at++];
             m_word += c;
         }
@@ -146,7 +147,8 @@ std::optional<std::string> closest_match(std::string_view word, std::span<const 
 
 std::string_view trim(std::string_view text)
 {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r' || text.front() == '\n'))
+    while (
+        !text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r' || text.front() == '\n'))
         text.remove_prefix(1);
     while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n'))
         text.remove_suffix(1);

@@ -17,7 +17,13 @@ std::string format_wall_time(WallTime time);
 // "3s", "4m12s", "2h5m", "3d4h": an age or uptime, coarsened for people.
 std::string format_age(std::chrono::milliseconds age);
 
-inline std::int64_t to_micros(WallTime time) { return time.time_since_epoch().count(); }
-inline WallTime from_micros(std::int64_t micros) { return WallTime(std::chrono::microseconds(micros)); }
+inline std::int64_t to_micros(WallTime time)
+{
+    return time.time_since_epoch().count();
+}
+inline WallTime from_micros(std::int64_t micros)
+{
+    return WallTime(std::chrono::microseconds(micros));
+}
 
 }  // namespace tend

@@ -15,14 +15,28 @@ struct Unit {
 };
 
 constexpr std::array duration_units{
-    Unit{"ms", 1}, Unit{"s", 1000}, Unit{"m", 60'000}, Unit{"h", 3'600'000}, Unit{"d", 86'400'000},
+    Unit{"ms", 1},
+    Unit{"s", 1000},
+    Unit{"m", 60'000},
+    Unit{"h", 3'600'000},
+    Unit{"d", 86'400'000},
     Unit{"w", 604'800'000},
 };
 
 constexpr std::array size_units{
-    Unit{"", 1}, Unit{"b", 1}, Unit{"k", 1000}, Unit{"kb", 1000}, Unit{"kib", 1024},
-    Unit{"m", 1000'000}, Unit{"mb", 1000'000}, Unit{"mib", 1U << 20U}, Unit{"g", 1000'000'000},
-    Unit{"gb", 1000'000'000}, Unit{"gib", 1U << 30U}, Unit{"t", 1000'000'000'000}, Unit{"tb", 1000'000'000'000},
+    Unit{"", 1},
+    Unit{"b", 1},
+    Unit{"k", 1000},
+    Unit{"kb", 1000},
+    Unit{"kib", 1024},
+    Unit{"m", 1000'000},
+    Unit{"mb", 1000'000},
+    Unit{"mib", 1U << 20U},
+    Unit{"g", 1000'000'000},
+    Unit{"gb", 1000'000'000},
+    Unit{"gib", 1U << 30U},
+    Unit{"t", 1000'000'000'000},
+    Unit{"tb", 1000'000'000'000},
     Unit{"tib", 1ULL << 40U},
 };
 
@@ -101,7 +115,8 @@ Result<std::uint64_t> parse_size(std::string_view text)
         suffix.remove_prefix(1);
     const Unit* unit = find_unit(size_units, lowercase(suffix));
     if (unit == nullptr)
-        return Error(fmt::format("invalid size \"{}\": unit must be one of B, KB, KiB, MB, MiB, GB, GiB, TB, TiB", text));
+        return Error(
+            fmt::format("invalid size \"{}\": unit must be one of B, KB, KiB, MB, MiB, GB, GiB, TB, TiB", text));
     if (number > std::numeric_limits<std::uint64_t>::max() / unit->factor)
         return Error(fmt::format("size \"{}\" is too large", text));
     return number * unit->factor;

@@ -15,7 +15,13 @@ struct DurationCase {
 TEST(UnitsTest, ParsesDurations)
 {
     const DurationCase cases[] = {
-        {"0", 0ms}, {"100ms", 100ms}, {"30s", 30s}, {"5m", 5min}, {"1h30m", 90min}, {"2d", 48h}, {"1w", 168h},
+        {"0", 0ms},
+        {"100ms", 100ms},
+        {"30s", 30s},
+        {"5m", 5min},
+        {"1h30m", 90min},
+        {"2d", 48h},
+        {"1w", 168h},
         {"1m30s250ms", 90250ms},
     };
     for (const auto& c : cases) {

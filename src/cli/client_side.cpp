@@ -28,8 +28,8 @@ std::string resolve_app(const Options& options)
     std::string file = app_file(options);
     auto name = spec::read_app_name(file);
     if (!name) {
-        fmt::print(stderr, "tend: {}\n(run in the directory of your tend.toml, or pass --app NAME)\n",
-            name.error().message());
+        fmt::print(
+            stderr, "tend: {}\n(run in the directory of your tend.toml, or pass --app NAME)\n", name.error().message());
         return {};
     }
     return *name;

@@ -169,8 +169,8 @@ int run_down(Options& options)
 
 int run_daemon(Options& options)
 {
-    daemon::DaemonOptions daemon_options{.environment = options.environment, .resume = options.resume,
-        .ready_fd = options.lines};
+    daemon::DaemonOptions daemon_options{
+        .environment = options.environment, .resume = options.resume, .ready_fd = options.lines};
     if (!options.path.empty()) {
         daemon_options.file = app_file(options);
         auto app = spec::read_app_name(daemon_options.file);

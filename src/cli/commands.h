@@ -15,11 +15,11 @@ enum ExitCode : int { Success = 0, ActionFailed = 1, BadInput = 2 };
 
 // Everything any command's flags can set.
 struct Options {
-    std::string app;          // --app: which daemon, when not from ./tend.toml
-    std::string path;         // app file (PATH positional)
+    std::string app;  // --app: which daemon, when not from ./tend.toml
+    std::string path;  // app file (PATH positional)
     std::string environment;  // --env
     bool environment_given = false;
-    std::string target;       // NAME or NAME.N
+    std::string target;  // NAME or NAME.N
     bool json = false;
     bool plan = false;
     bool events = false;

@@ -17,7 +17,8 @@ std::string state_text(const nlohmann::json& member)
 {
     std::string state = member.value("state", "");
     if (!member["retry_in_ms"].is_null())
-        state += fmt::format(" (retry in {})", format_duration(std::chrono::milliseconds(member["retry_in_ms"].get<std::int64_t>())));
+        state += fmt::format(
+            " (retry in {})", format_duration(std::chrono::milliseconds(member["retry_in_ms"].get<std::int64_t>())));
     return state;
 }
 
@@ -26,8 +27,8 @@ std::string state_text(const nlohmann::json& member)
 std::string render_status(const nlohmann::json& status)
 {
     const auto& daemon = status["daemon"];
-    std::string out = fmt::format("app {} (daemon pid {}, up {}){}\n", status.value("app", "?"),
-        daemon.value("pid", 0), format_age(std::chrono::milliseconds(daemon.value("uptime_ms", std::int64_t{0}))),
+    std::string out = fmt::format("app {} (daemon pid {}, up {}){}\n", status.value("app", "?"), daemon.value("pid", 0),
+        format_age(std::chrono::milliseconds(daemon.value("uptime_ms", std::int64_t{0}))),
         status.value("environment", "").empty() ? "" : fmt::format(", env {}", status.value("environment", "")));
     if (!status.value("file", "").empty())
         out += fmt::format("file {}\n", status.value("file", ""));

@@ -14,8 +14,8 @@
 #include "spec/parse.h"
 #include "store/database.h"
 #include "store/events.h"
-#include "supervise/supervisor.h"
 #include "supervise/process_tree.h"
+#include "supervise/supervisor.h"
 
 namespace tend::daemon {
 namespace {
@@ -61,8 +61,8 @@ private:
         auto lock = os::lock_file(m_paths.lock);
         if (!lock) {
             if (lock.error().code() == EWOULDBLOCK)
-                return Error(fmt::format("a tend daemon for app \"{}\" is already running (lock {})", m_options.app,
-                    m_paths.lock));
+                return Error(fmt::format(
+                    "a tend daemon for app \"{}\" is already running (lock {})", m_options.app, m_paths.lock));
             return lock.error();
         }
         m_lock = lock.release_value();
@@ -147,7 +147,8 @@ private:
             return Error("no app file given and none applied yet");
         auto next = TRY(spec::load_app_file(file, environment));
         if (next.app != m_options.app)
-            return Error(fmt::format("{} is for app \"{}\", but this daemon runs \"{}\"", file, next.app, m_options.app));
+            return Error(
+                fmt::format("{} is for app \"{}\", but this daemon runs \"{}\"", file, next.app, m_options.app));
         if (request.plan_only)
             return api::ApplyOutcome{spec::make_plan(current, next), next.file, environment};
         auto plan = TRY(m_supervisor->apply(next));

@@ -13,10 +13,10 @@ namespace tend::daemon {
 
 struct DaemonOptions {
     std::string app;
-    std::string file;          // app file to apply at start; empty: none (or the last one with resume)
-    std::string environment;   // --env for that file
-    bool resume = false;       // apply the file and environment applied last, if any
-    int ready_fd = -1;         // written "ready" and closed once the socket listens
+    std::string file;  // app file to apply at start; empty: none (or the last one with resume)
+    std::string environment;  // --env for that file
+    bool resume = false;  // apply the file and environment applied last, if any
+    int ready_fd = -1;  // written "ready" and closed once the socket listens
 };
 
 // Runs in the foreground. Returns the process exit code: 0 after a clean

@@ -22,8 +22,7 @@ Loop::Loop(os::Clock& clock, os::Epoll epoll, os::UniqueFd signal_fd, os::Unique
     , m_epoll(std::move(epoll))
     , m_signal_fd(std::move(signal_fd))
     , m_timer_fd(std::move(timer_fd))
-{
-}
+{}
 
 void Loop::run()
 {

@@ -86,8 +86,8 @@ Result<int> read_signal(int signal_fd)
 
 Result<UniqueFd> make_timer_fd(TimerClock clock)
 {
-    int fd = ::timerfd_create(clock == TimerClock::Monotonic ? CLOCK_MONOTONIC : CLOCK_REALTIME,
-        TFD_NONBLOCK | TFD_CLOEXEC);
+    int fd = ::timerfd_create(
+        clock == TimerClock::Monotonic ? CLOCK_MONOTONIC : CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
     if (fd < 0)
         return Error::from_errno("timerfd_create");
     return UniqueFd(fd);

@@ -141,9 +141,9 @@ std::optional<ProcessInfo> read_process(pid_t pid)
     unsigned long stime = 0;
     unsigned long long start = 0;
     long rss_pages = 0;
-    int fields = std::sscanf(close + 2,
-        "%c %d %d %d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d %*d %*d %llu %*u %ld", &info.state,
-        &info.ppid, &info.pgid, &info.sid, &utime, &stime, &start, &rss_pages);
+    int fields
+        = std::sscanf(close + 2, "%c %d %d %d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d %*d %*d %llu %*u %ld",
+            &info.state, &info.ppid, &info.pgid, &info.sid, &utime, &stime, &start, &rss_pages);
     if (fields != 8)
         return std::nullopt;
     static const long page_size = ::sysconf(_SC_PAGESIZE);
@@ -208,7 +208,6 @@ Result<std::uint64_t> read_pss_bytes(pid_t pid)
 namespace tend::os {
 void wait_for_child(pid_t pid)
 {
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {}
 }
 }  // namespace tend::os

@@ -58,8 +58,8 @@ struct ProcessInfo {
     pid_t ppid = 0;
     pid_t pgid = 0;
     pid_t sid = 0;
-    std::uint64_t cpu_ticks = 0;     // utime + stime
-    std::uint64_t start_ticks = 0;   // since boot; with pid, identifies a process across pid reuse
+    std::uint64_t cpu_ticks = 0;  // utime + stime
+    std::uint64_t start_ticks = 0;  // since boot; with pid, identifies a process across pid reuse
     std::uint64_t rss_bytes = 0;
     char state = '?';
 };

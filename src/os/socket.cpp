@@ -17,8 +17,8 @@ Result<sockaddr_un> unix_address(const std::string& path)
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     if (path.size() >= sizeof address.sun_path)
-        return Error(fmt::format("socket path too long ({} bytes, limit {}): {}", path.size(),
-            sizeof address.sun_path - 1, path));
+        return Error(fmt::format(
+            "socket path too long ({} bytes, limit {}): {}", path.size(), sizeof address.sun_path - 1, path));
     std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
     return address;
 }

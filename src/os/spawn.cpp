@@ -23,8 +23,8 @@ struct ChildFailure {
 };
 
 enum Step : int { StepSession, StepStdio, StepFds, StepCwd, StepGroup, StepUser, StepExec, StepListenPid };
-constexpr std::array step_names{"setsid", "set up stdio", "pass fds", "chdir", "set group", "set user", "exec",
-    "set LISTEN_PID"};
+constexpr std::array step_names{
+    "setsid", "set up stdio", "pass fds", "chdir", "set group", "set user", "exec", "set LISTEN_PID"};
 
 [[noreturn]] void fail_in_child(int report_fd, Step step)
 {
@@ -155,7 +155,7 @@ Result<pid_t> spawn(const SpawnOptions& options)
         ::waitpid(pid, nullptr, 0);
         std::string what = failure.step == StepExec ? fmt::format("exec {}", options.argv[0])
             : failure.step == StepCwd               ? fmt::format("chdir {}", options.cwd)
-                                                    : std::string(step_names.at(static_cast<std::size_t>(failure.step)));
+                                      : std::string(step_names.at(static_cast<std::size_t>(failure.step)));
         return Error::from_errno(what, failure.code);
     }
     return pid;

@@ -13,17 +13,17 @@
 namespace tend::os {
 
 struct SpawnOptions {
-    std::vector<std::string> argv;             // argv[0] is looked up in PATH from `env` when it has no slash
-    std::vector<std::string> env;              // complete environment, "KEY=VALUE"
-    std::string cwd;                           // empty: inherit the daemon's
-    int stdin_fd = -1;                         // -1: /dev/null
-    int stdout_fd = -1;                        // -1: /dev/null
-    int stderr_fd = -1;                        // -1: same as stdout
-    std::vector<int> pass_fds;                 // become fds 3, 4, ... in the child
-    bool set_listen_pid = false;               // with pass_fds: LISTEN_PID is set to the child's own pid
-    std::optional<uid_t> uid;                  // switch user (root only)
-    std::optional<gid_t> gid;                  // switch group (root only)
-    bool new_session = true;                   // setsid(): own session and process group
+    std::vector<std::string> argv;  // argv[0] is looked up in PATH from `env` when it has no slash
+    std::vector<std::string> env;  // complete environment, "KEY=VALUE"
+    std::string cwd;  // empty: inherit the daemon's
+    int stdin_fd = -1;  // -1: /dev/null
+    int stdout_fd = -1;  // -1: /dev/null
+    int stderr_fd = -1;  // -1: same as stdout
+    std::vector<int> pass_fds;  // become fds 3, 4, ... in the child
+    bool set_listen_pid = false;  // with pass_fds: LISTEN_PID is set to the child's own pid
+    std::optional<uid_t> uid;  // switch user (root only)
+    std::optional<gid_t> gid;  // switch group (root only)
+    bool new_session = true;  // setsid(): own session and process group
 };
 
 // Forks and execs. On success returns the child's pid; the exec has already

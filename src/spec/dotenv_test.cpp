@@ -7,7 +7,8 @@ namespace {
 
 TEST(DotenvTest, ParsesCommonForms)
 {
-    auto values = parse_dotenv("# comment\nA=1\nexport B = two words # note\nC=\"quoted # kept\\n\"\nD='$(touch x)'\n\nE=\n");
+    auto values
+        = parse_dotenv("# comment\nA=1\nexport B = two words # note\nC=\"quoted # kept\\n\"\nD='$(touch x)'\n\nE=\n");
     ASSERT_TRUE(values) << values.error().message();
     EXPECT_EQ(values->at("A"), "1");
     EXPECT_EQ(values->at("B"), "two words");

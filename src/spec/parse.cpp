@@ -127,8 +127,9 @@ private:
         if (section == Section::Top)
             candidates.insert(candidates.end(), {"defaults", "process", "environment"});
         auto suggestion = closest_match(key, candidates);
-        error(region, fmt::format("unknown key \"{}\" in {}{}", key, where,
-            suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion) : std::string()));
+        error(region,
+            fmt::format("unknown key \"{}\" in {}{}", key, where,
+                suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion) : std::string()));
     }
 
     void parse_top(const Layered& layers)
@@ -228,14 +229,14 @@ private:
         if (spec.argv.empty() || spec.argv.front().find('{') != std::string::npos)
             return;
         const std::string& program = spec.argv.front();
-        std::string search_path = spec.env.contains("PATH") ? spec.env.at("PATH")
-                                                            : os::get_env("PATH").value_or("/usr/bin:/bin");
-        std::string candidate = program.find('/') == std::string::npos || program.front() == '/'
-            ? program
-            : spec.cwd + "/" + program;
+        std::string search_path
+            = spec.env.contains("PATH") ? spec.env.at("PATH") : os::get_env("PATH").value_or("/usr/bin:/bin");
+        std::string candidate
+            = program.find('/') == std::string::npos || program.front() == '/' ? program : spec.cwd + "/" + program;
         if (!os::find_executable(candidate, search_path))
-            error(command.source(), fmt::format("command: \"{}\" not found{}", program,
-                program.find('/') == std::string::npos ? " in PATH" : fmt::format(" (from cwd {})", spec.cwd)));
+            error(command.source(),
+                fmt::format("command: \"{}\" not found{}", program,
+                    program.find('/') == std::string::npos ? " in PATH" : fmt::format(" (from cwd {})", spec.cwd)));
         if (spec.cwd != m_directory) {
             auto info = os::file_info(spec.cwd);
             if (!info || !info->is_directory)

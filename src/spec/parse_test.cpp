@@ -16,7 +16,9 @@ class ParseTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        m_dir = fs::temp_directory_path() / ("tend-spec-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        m_dir = fs::temp_directory_path()
+            / ("tend-spec-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-"
+                + ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::create_directories(m_dir);
     }
     void TearDown() override { fs::remove_all(m_dir); }
@@ -70,7 +72,8 @@ stop_signal = "INT"
     EXPECT_EQ(decider.stop_signal, SIGINT);
     EXPECT_EQ(spec->processes.at("web").port, 8080);
     auto order = spec->start_order();
-    auto position = [&](const std::string& name) { return std::find(order.begin(), order.end(), name) - order.begin(); };
+    auto position
+        = [&](const std::string& name) { return std::find(order.begin(), order.end(), name) - order.begin(); };
     EXPECT_LT(position("web"), position("decider"));
 }
 
@@ -92,15 +95,20 @@ TEST_F(ParseTest, ReportsErrorsWithLineAndColumn)
             "4:16: stop_timeout: invalid duration \"10 parsecs\": unit must be one of ms, s, m, h, d, w"},
         {"missing command", "app = \"x\"\n[process.web]\ninstances = 2\n", "2:1: [process.web] has no command"},
         {"empty command", "app = \"x\"\n[process.web]\ncommand = []\n", "3:11: command: command is empty"},
-        {"unknown after", "app = \"x\"\n[process.web]\ncommand = \"true\"\nafter = [\"workr\"]\n[process.worker]\ncommand = \"true\"\n",
+        {"unknown after",
+            "app = \"x\"\n[process.web]\ncommand = \"true\"\nafter = [\"workr\"]\n[process.worker]\ncommand = "
+            "\"true\"\n",
             "2:1: after: unknown process \"workr\" in [process.web] (did you mean \"worker\"?)"},
-        {"cyclic after", "app = \"x\"\n[process.a]\ncommand = \"true\"\nafter = [\"b\"]\n[process.b]\ncommand = \"true\"\nafter = [\"a\"]\n",
+        {"cyclic after",
+            "app = \"x\"\n[process.a]\ncommand = \"true\"\nafter = [\"b\"]\n[process.b]\ncommand = \"true\"\nafter = "
+            "[\"a\"]\n",
             "2:1: after: cycle a -> b -> a"},
         {"missing binary", "app = \"x\"\n[process.web]\ncommand = \"tend-no-such-binary --x\"\n",
             "3:11: command: \"tend-no-such-binary\" not found in PATH"},
         {"bad restart", "app = \"x\"\n[process.web]\ncommand = \"true\"\nrestart = \"sometimes\"\n",
             "4:11: restart: restart must be \"always\", \"on-failure\" or \"never\", not \"sometimes\""},
-        {"unknown top key", "app = \"x\"\nproces = 1\n", "2:1: unknown key \"proces\" in the top level (did you mean \"process\"?)"},
+        {"unknown top key", "app = \"x\"\nproces = 1\n",
+            "2:1: unknown key \"proces\" in the top level (did you mean \"process\"?)"},
         {"unknown user", "app = \"x\"\n[process.web]\ncommand = \"true\"\nuser = \"tend-no-such-user\"\n",
             "4:8: user: unknown user \"tend-no-such-user\""},
         {"bad signal", "app = \"x\"\n[defaults]\nstop_signal = \"TERMINATE\"\n",
@@ -109,19 +117,22 @@ TEST_F(ParseTest, ReportsErrorsWithLineAndColumn)
             "3:11: command: unterminated single quote in command"},
         {"missing cwd", "app = \"x\"\n[process.web]\ncommand = \"true\"\ncwd = \"/nonexistent-tend-dir\"\n",
             "3:11: cwd /nonexistent-tend-dir is not a directory"},
-        {"bad app name", "app = \"my app\"\n", "1:7: app: app name \"my app\" may contain only letters, digits, '-' and '_'"},
+        {"bad app name", "app = \"my app\"\n",
+            "1:7: app: app name \"my app\" may contain only letters, digits, '-' and '_'"},
     };
     for (const auto& c : cases) {
         auto spec = parse(c.text);
         ASSERT_FALSE(spec) << c.name;
         std::string expected = file() + ":" + c.expected;
-        EXPECT_EQ(spec.error().message().substr(0, expected.size()), expected) << c.name << "\n got: " << spec.error().message();
+        EXPECT_EQ(spec.error().message().substr(0, expected.size()), expected)
+            << c.name << "\n got: " << spec.error().message();
     }
 }
 
 TEST_F(ParseTest, ReportsEveryProblemAtOnce)
 {
-    auto spec = parse("app = \"x\"\n[process.a]\ncommand = \"true\"\ninstanses = 1\n[process.b]\ncommand = \"true\"\nrestart = 3\n");
+    auto spec = parse(
+        "app = \"x\"\n[process.a]\ncommand = \"true\"\ninstanses = 1\n[process.b]\ncommand = \"true\"\nrestart = 3\n");
     ASSERT_FALSE(spec);
     EXPECT_NE(spec.error().message().find(":4:1:"), std::string::npos);
     EXPECT_NE(spec.error().message().find(":7:11:"), std::string::npos);
@@ -151,10 +162,12 @@ process.worker.instanses = 9
     EXPECT_EQ(dev->processes.at("worker").env.at("B"), "dev");
     auto live = parse(text, "live");
     ASSERT_FALSE(live);
-    EXPECT_NE(live.error().message().find(":11:16: unknown key \"instanses\""), std::string::npos) << live.error().message();
+    EXPECT_NE(live.error().message().find(":11:16: unknown key \"instanses\""), std::string::npos)
+        << live.error().message();
     auto missing = parse(text, "staging");
     ASSERT_FALSE(missing);
-    EXPECT_NE(missing.error().message().find("unknown environment \"staging\" (the file defines: dev, live)"), std::string::npos);
+    EXPECT_NE(missing.error().message().find("unknown environment \"staging\" (the file defines: dev, live)"),
+        std::string::npos);
 }
 
 TEST_F(ParseTest, ShellOptIn)

@@ -75,8 +75,9 @@ Plan make_plan(const AppSpec& current, const AppSpec& next)
         names.insert(name);
     std::string environment_change;
     if (current.environment != next.environment && !current.app.empty())
-        environment_change = fmt::format("environment {} -> {}", current.environment.empty() ? "(none)" : current.environment,
-            next.environment.empty() ? "(none)" : next.environment);
+        environment_change
+            = fmt::format("environment {} -> {}", current.environment.empty() ? "(none)" : current.environment,
+                next.environment.empty() ? "(none)" : next.environment);
     Plan plan;
     for (const std::string& name : names) {
         auto before = current.processes.find(name);

@@ -10,10 +10,10 @@
 namespace tend::spec {
 
 enum class ChangeKind {
-    Added,      // a new group: start it
-    Removed,    // gone from the file: stop it
-    Changed,    // something that needs new processes: restart every instance
-    Scaled,     // only `instances` differs: start or stop the difference
+    Added,  // a new group: start it
+    Removed,  // gone from the file: stop it
+    Changed,  // something that needs new processes: restart every instance
+    Scaled,  // only `instances` differs: start or stop the difference
     Unchanged,
 };
 

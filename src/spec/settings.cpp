@@ -221,10 +221,9 @@ Result<void> apply_timezone(AppSpec& spec, const toml::node& node)
 
 constexpr std::array table{
     Setting{"app", Section::Top, "string", "(required)",
-        "The app's name: letters, digits, `-` and `_`. It names the state directory and the control socket.",
-        nullptr, apply_app},
-    Setting{"timezone", Section::Top, "string", "\"UTC\"", "IANA time zone for schedules.", nullptr,
-        apply_timezone},
+        "The app's name: letters, digits, `-` and `_`. It names the state directory and the control socket.", nullptr,
+        apply_app},
+    Setting{"timezone", Section::Top, "string", "\"UTC\"", "IANA time zone for schedules.", nullptr, apply_timezone},
     Setting{"command", Section::Process, "string or array of strings", "(required)",
         "What to run. An array is the argv; a string is split into argv like a shell splits words, but nothing is "
         "expanded and no shell runs. `{env}`, `{app}`, `{instance}` and `{port}` are replaced in each element.",
@@ -241,8 +240,7 @@ constexpr std::array table{
     Setting{"port", Section::Process, "integer", "(none)", "Sets `PORT` to this number plus the instance index.",
         apply_port, nullptr},
     Setting{"env", Section::Defaults, "table of strings", "{}",
-        "Environment variables. A process's table is laid over the `[defaults]` one key by key.", apply_env,
-        nullptr},
+        "Environment variables. A process's table is laid over the `[defaults]` one key by key.", apply_env, nullptr},
     Setting{"env_file", Section::Defaults, "string (path)", "(none)",
         "A dotenv file of secrets, read at apply time. Refused unless its mode is within 0640. Its values are "
         "never shown.",
@@ -262,8 +260,8 @@ constexpr std::array table{
     Setting{"max_backoff", Section::Defaults, "duration", "\"30s\"",
         "Quick failures back off from 100ms, doubling up to this cap; at the cap the state is `crash-looping`.",
         apply_max_backoff, nullptr},
-    Setting{"stop_signal", Section::Defaults, "string", "\"TERM\"",
-        "Signal sent to the whole process tree to stop it.", apply_stop_signal, nullptr},
+    Setting{"stop_signal", Section::Defaults, "string", "\"TERM\"", "Signal sent to the whole process tree to stop it.",
+        apply_stop_signal, nullptr},
     Setting{"stop_timeout", Section::Defaults, "duration", "\"10s\"",
         "How long to wait after `stop_signal` before SIGKILL to everything left in the tree.", apply_stop_timeout,
         nullptr},
@@ -289,8 +287,8 @@ std::vector<std::string> keys_for(Section section)
 const Setting* find_setting(Section section, std::string_view key)
 {
     for (const Setting& setting : table) {
-        bool in_section = setting.section == section
-            || (section == Section::Process && setting.section == Section::Defaults);
+        bool in_section
+            = setting.section == section || (section == Section::Process && setting.section == Section::Defaults);
         if (in_section && setting.key == key)
             return &setting;
     }
@@ -306,8 +304,8 @@ std::string settings_reference()
         out += fmt::format("\n### {}\n\n{}\n\n| key | type | default | meaning |\n|---|---|---|---|\n", title, intro);
         for (const Setting& setting : table) {
             if (setting.section == which)
-                out += fmt::format("| `{}` | {} | {} | {} |\n", setting.key, setting.type, setting.default_text,
-                    setting.doc);
+                out += fmt::format(
+                    "| `{}` | {} | {} | {} |\n", setting.key, setting.type, setting.default_text, setting.doc);
         }
     };
     section(Section::Top, "Top level", "Keys at the top of the file.");

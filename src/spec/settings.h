@@ -19,9 +19,9 @@ struct SettingContext {
 };
 
 enum class Section {
-    Top,      // top level of the file
+    Top,  // top level of the file
     Process,  // [process.NAME]; Defaults rows also apply here
-    Defaults, // [defaults] and [process.NAME]
+    Defaults,  // [defaults] and [process.NAME]
 };
 
 struct Setting {

@@ -11,8 +11,8 @@ namespace tend::store {
 Result<std::unique_ptr<Database>> Database::open(const std::string& path)
 {
     sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-        nullptr);
+    int rc = sqlite3_open_v2(
+        path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     std::unique_ptr<Database> db(new Database(raw, path));
     if (rc != SQLITE_OK)
         return db->last_error("open");
@@ -65,8 +65,8 @@ Result<void> Database::migrate()
         m_version = static_cast<int>(version.column_int(0));
     std::span<const Migration> all = migrations();
     if (m_version > static_cast<int>(all.size()))
-        return Error(fmt::format("{}: schema version {} is newer than this tend understands ({})", m_path, m_version,
-            all.size()));
+        return Error(fmt::format(
+            "{}: schema version {} is newer than this tend understands ({})", m_path, m_version, all.size()));
     for (auto index = static_cast<std::size_t>(m_version); index < all.size(); ++index) {
         auto transaction = TRY(Transaction::begin(*this));
         TRY(execute(all[index].sql));
@@ -80,8 +80,7 @@ Result<void> Database::migrate()
 Statement::Statement(Statement&& other) noexcept
     : m_db(other.m_db)
     , m_statement(std::exchange(other.m_statement, nullptr))
-{
-}
+{}
 
 Statement::~Statement()
 {
@@ -120,8 +119,7 @@ Result<bool> Statement::step()
 
 Result<void> Statement::run()
 {
-    while (TRY(step())) {
-    }
+    while (TRY(step())) {}
     reset();
     return Ok{};
 }

@@ -65,10 +65,9 @@ Result<void> EventLog::flush()
 Result<std::vector<Event>> EventLog::query(const EventQuery& query)
 {
     (void)flush();
-    auto select = TRY(m_db.prepare(
-        "SELECT id, time_us, subject, kind, detail FROM events "
-        "WHERE id > ?1 AND (?2 = '' OR subject = ?2 OR subject LIKE ?2 || '.%') "
-        "ORDER BY id DESC LIMIT ?3"));
+    auto select = TRY(m_db.prepare("SELECT id, time_us, subject, kind, detail FROM events "
+                                   "WHERE id > ?1 AND (?2 = '' OR subject = ?2 OR subject LIKE ?2 || '.%') "
+                                   "ORDER BY id DESC LIMIT ?3"));
     select.bind(1, query.after_id).bind(2, query.subject).bind(3, static_cast<std::int64_t>(query.limit));
     std::vector<Event> events;
     while (TRY(select.step())) {

@@ -20,14 +20,14 @@ struct Event {
     std::int64_t id = 0;
     WallTime time;
     std::string subject;  // "web.2", "web", "daemon"
-    std::string kind;     // "started", "exited", "state", "restart", ...
+    std::string kind;  // "started", "exited", "state", "restart", ...
     std::string detail;
 };
 
 struct EventQuery {
-    std::string subject;          // exact instance or group ("web" also matches "web.0"); empty: all
-    std::int64_t after_id = 0;    // only events with a larger id
-    std::size_t limit = 200;      // the most recent `limit` events, oldest first
+    std::string subject;  // exact instance or group ("web" also matches "web.0"); empty: all
+    std::int64_t after_id = 0;  // only events with a larger id
+    std::size_t limit = 200;  // the most recent `limit` events, oldest first
 };
 
 class EventLog {

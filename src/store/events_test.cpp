@@ -12,7 +12,8 @@ class EventLogTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        m_dir = fs::temp_directory_path() / ("tend-store-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+        m_dir = fs::temp_directory_path()
+            / ("tend-store-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
         fs::remove_all(m_dir);
         fs::create_directories(m_dir);
         auto loop = Loop::create(m_clock);

@@ -97,8 +97,7 @@ void Group::apply(std::shared_ptr<const spec::ProcessSpec> spec, spec::ChangeKin
         resize();
         break;
     case spec::ChangeKind::Added:
-    case spec::ChangeKind::Removed:
-        break;
+    case spec::ChangeKind::Removed: break;
     }
 }
 
@@ -109,8 +108,9 @@ bool Group::ready() const
 
 bool Group::settled_down() const
 {
-    return m_retiring.empty()
-        && std::all_of(m_instances.begin(), m_instances.end(), [](const auto& instance) { return instance->settled_down(); });
+    return m_retiring.empty() && std::all_of(m_instances.begin(), m_instances.end(), [](const auto& instance) {
+        return instance->settled_down();
+    });
 }
 
 Instance* Group::find(int index)

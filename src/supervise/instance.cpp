@@ -45,8 +45,7 @@ Instance::Instance(InstanceContext& context, std::shared_ptr<const spec::Process
     , m_log_fd(log_fd)
     , m_name(fmt::format("{}.{}", m_spec->name, index))
     , m_self(std::make_shared<Instance*>(this))
-{
-}
+{}
 
 Instance::~Instance()
 {
@@ -174,9 +173,8 @@ void Instance::spawn()
     m_started_wall = m_context.loop.clock().wall_now();
     m_last_error.clear();
     m_last_cpu_ticks = 0;
-    m_context.loop.watch_child(m_pid, guarded(m_self, [](Instance& self, const os::ExitStatus& exit) {
-        self.on_exit(exit);
-    }));
+    m_context.loop.watch_child(
+        m_pid, guarded(m_self, [](Instance& self, const os::ExitStatus& exit) { self.on_exit(exit); }));
     auto start_ticks = os::read_process(m_pid).value_or(os::ProcessInfo{}).start_ticks;
     (void)m_context.live.add({m_name, m_pid, static_cast<std::int64_t>(start_ticks)});
     m_context.events.record(m_name, "started", fmt::format("pid {}: {}", m_pid, join_command(options.argv)));
@@ -199,8 +197,8 @@ void Instance::on_exit(const os::ExitStatus& exit)
     m_main_exited = true;
     m_last_exit = exit.describe();
     (void)m_context.live.remove(m_name);
-    m_context.events.record(m_name, "exited",
-        fmt::format("pid {} {} after {}", exit.pid, m_last_exit, format_duration(ran_for())));
+    m_context.events.record(
+        m_name, "exited", fmt::format("pid {} {} after {}", exit.pid, m_last_exit, format_duration(ran_for())));
     cancel_timers();
     m_context.killer.notice_exit();
     if (m_state == InstanceState::Stopping) {
@@ -208,8 +206,8 @@ void Instance::on_exit(const os::ExitStatus& exit)
         return;
     }
     // Whatever the main process left behind goes the way a stop would send it.
-    m_context.killer.terminate(run(), m_spec->stop_signal,
-        std::chrono::duration_cast<std::chrono::milliseconds>(m_spec->stop_timeout));
+    m_context.killer.terminate(
+        run(), m_spec->stop_signal, std::chrono::duration_cast<std::chrono::milliseconds>(m_spec->stop_timeout));
     after_unexpected_exit(exit, false);
 }
 
@@ -221,8 +219,8 @@ void Instance::after_unexpected_exit(const os::ExitStatus& exit, bool spawn_fail
         notify_stopped();
         return;
     }
-    auto decision = decide_restart(*m_spec, exit, spawn_failed ? std::chrono::milliseconds(0) : ran_for(),
-        spawn_failed, m_failures);
+    auto decision = decide_restart(
+        *m_spec, exit, spawn_failed ? std::chrono::milliseconds(0) : ran_for(), spawn_failed, m_failures);
     if (!decision.restart) {
         enter(InstanceState::Exited, fmt::format("restart = \"{}\"", spec::to_string(m_spec->restart)));
         return;
@@ -281,8 +279,8 @@ void Instance::enter(InstanceState state, std::string_view why)
     if (state == m_state && why.empty())
         return;
     m_state = state;
-    m_context.events.record(m_name, "state",
-        why.empty() ? std::string(to_string(state)) : fmt::format("{} ({})", to_string(state), why));
+    m_context.events.record(
+        m_name, "state", why.empty() ? std::string(to_string(state)) : fmt::format("{} ({})", to_string(state), why));
     if (m_context.on_state_change)
         m_context.on_state_change();
 }
@@ -354,8 +352,8 @@ void Instance::sample(const ProcessSnapshot& snapshot, MonoTime now)
     TreeUsage usage = usage_of(snapshot, members);
     if (m_last_cpu_ticks != 0 && now > m_last_sample && usage.cpu_ticks >= m_last_cpu_ticks) {
         double seconds = std::chrono::duration<double>(now - m_last_sample).count();
-        double cpu_seconds = static_cast<double>(usage.cpu_ticks - m_last_cpu_ticks)
-            / static_cast<double>(os::ticks_per_second());
+        double cpu_seconds
+            = static_cast<double>(usage.cpu_ticks - m_last_cpu_ticks) / static_cast<double>(os::ticks_per_second());
         m_cpu_percent = 100.0 * cpu_seconds / seconds;
     }
     m_last_cpu_ticks = usage.cpu_ticks;

@@ -37,8 +37,8 @@ struct InstanceContext {
     TreeKiller& killer;
     Attribution& attribution;
     std::string app;
-    std::string environment;                 // the --env name, for {env}
-    std::function<void()> on_state_change;   // lets the supervisor re-check ordering and shutdown
+    std::string environment;  // the --env name, for {env}
+    std::function<void()> on_state_change;  // lets the supervisor re-check ordering and shutdown
     std::uint64_t next_run = 1;
 };
 
@@ -48,11 +48,11 @@ struct InstanceStatus {
     pid_t pid = 0;
     std::optional<WallTime> started_at;
     int restarts = 0;
-    std::string last_exit;       // "exit 1", "signal 9 (KILL)"
-    std::string last_error;      // why the last spawn failed
+    std::string last_exit;  // "exit 1", "signal 9 (KILL)"
+    std::string last_error;  // why the last spawn failed
     double cpu_percent = 0;
-    std::uint64_t rss_bytes = 0; // whole process tree
-    std::size_t processes = 0;   // in the tree
+    std::uint64_t rss_bytes = 0;  // whole process tree
+    std::size_t processes = 0;  // in the tree
     std::optional<std::chrono::milliseconds> retry_in;
 };
 

@@ -8,8 +8,8 @@ RestartDecision decide_restart(const spec::ProcessSpec& spec, const os::ExitStat
     std::chrono::milliseconds ran_for, bool spawn_failed, FailureCount& failures)
 {
     bool failed = spawn_failed || !exit.success();
-    bool wanted = spec.restart == spec::RestartPolicy::Always
-        || (spec.restart == spec::RestartPolicy::OnFailure && failed);
+    bool wanted
+        = spec.restart == spec::RestartPolicy::Always || (spec.restart == spec::RestartPolicy::OnFailure && failed);
     bool stable = !spawn_failed && ran_for >= spec.stable_after;
     if (stable)
         failures.consecutive = 0;

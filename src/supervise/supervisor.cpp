@@ -11,11 +11,16 @@ Supervisor::Supervisor(Loop& loop, store::EventLog& events, store::LiveProcesses
     , m_events(events)
     , m_options(std::move(options))
     , m_killer(loop, m_attribution)
-    , m_context{.loop = loop, .events = events, .live = live, .killer = m_killer, .attribution = m_attribution,
-          .app = m_options.app, .environment = {}, .on_state_change = [this] { schedule_reconcile(); }}
+    , m_context{.loop = loop,
+          .events = events,
+          .live = live,
+          .killer = m_killer,
+          .attribution = m_attribution,
+          .app = m_options.app,
+          .environment = {},
+          .on_state_change = [this] { schedule_reconcile(); }}
     , m_self(std::make_shared<Supervisor*>(this))
-{
-}
+{}
 
 Supervisor::~Supervisor() = default;
 
@@ -46,9 +51,7 @@ Result<spec::Plan> Supervisor::apply(const spec::AppSpec& next)
             auto node = m_groups.extract(change.name);
             Group* group = node.mapped().get();
             m_removed.insert(std::move(node));
-            group->stop([this, name = change.name] {
-                m_loop.defer([this, name] { m_removed.erase(name); });
-            });
+            group->stop([this, name = change.name] { m_loop.defer([this, name] { m_removed.erase(name); }); });
             break;
         }
         default:

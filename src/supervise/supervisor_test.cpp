@@ -14,15 +14,16 @@ class SupervisorTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        m_dir = fs::temp_directory_path() / ("tend-supervise-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+        m_dir = fs::temp_directory_path()
+            / ("tend-supervise-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
         fs::remove_all(m_dir);
         fs::create_directories(m_dir);
         m_loop = Loop::create(m_clock).release_value();
         m_db = store::Database::open((m_dir / "tend.db").string()).release_value();
         m_events = std::make_unique<store::EventLog>(*m_db, *m_loop);
         m_live = std::make_unique<store::LiveProcesses>(*m_db);
-        m_supervisor = std::make_unique<Supervisor>(*m_loop, *m_events, *m_live,
-            SupervisorOptions{.app = "test", .log_directory = m_dir.string()});
+        m_supervisor = std::make_unique<Supervisor>(
+            *m_loop, *m_events, *m_live, SupervisorOptions{.app = "test", .log_directory = m_dir.string()});
         m_loop->on_unwatched_exit([this](const os::ExitStatus&) { m_supervisor->on_orphan_exit(); });
     }
 

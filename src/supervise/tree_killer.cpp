@@ -11,8 +11,8 @@ constexpr auto recheck_delay = std::chrono::milliseconds(10);
 
 }  // namespace
 
-void TreeKiller::terminate(const RunIdentity& run, int signal, std::chrono::milliseconds timeout,
-    std::function<void()> on_gone)
+void TreeKiller::terminate(
+    const RunIdentity& run, int signal, std::chrono::milliseconds timeout, std::function<void()> on_gone)
 {
     if (Job* existing = find(run.run_id)) {
         // Already ending: a repeated stop only adds the callback.
@@ -27,7 +27,8 @@ void TreeKiller::terminate(const RunIdentity& run, int signal, std::chrono::mill
         return;
     }
     auto snapshot = ProcessSnapshot::take(os::self_pid());
-    Job job{.run = run, .signal = signal, .members = m_attribution.members(snapshot, run), .on_gone = std::move(on_gone)};
+    Job job{
+        .run = run, .signal = signal, .members = m_attribution.members(snapshot, run), .on_gone = std::move(on_gone)};
     if (run.main_pid > 1)
         (void)os::send_group_signal(run.main_pid, signal);
     signal_members(job, signal, snapshot);

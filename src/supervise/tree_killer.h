@@ -22,8 +22,8 @@ public:
     // Signals the run's process group and every member with `signal`, then
     // SIGKILLs the survivors after `timeout`. `on_gone` runs once nothing of
     // the run is alive (possibly at once).
-    void terminate(const RunIdentity& run, int signal, std::chrono::milliseconds timeout,
-        std::function<void()> on_gone = {});
+    void terminate(
+        const RunIdentity& run, int signal, std::chrono::milliseconds timeout, std::function<void()> on_gone = {});
 
     // Sends SIGKILL to the run's remaining members now (a second stop).
     void kill_now(const std::string& run_id);

@@ -1,0 +1,110 @@
+"""Black-box harness: each test gets its own TEND_HOME and app directory and
+drives the real `tend` binary. Waits are conditions with deadlines."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+BINARY = os.environ.get("TEND_BINARY") or str(Path(__file__).resolve().parents[2] / "build" / "src" / "tend")
+
+
+def wait_until(condition, timeout=15.0, what="condition"):
+    """Polls `condition` until it returns a truthy value or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.02)
+
+
+def alive(pid):
+    """True when pid runs and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
+def pids_with_marker(marker):
+    """Live processes whose command line contains `marker`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                if marker.encode() in cmdline.read() and alive(int(entry)):
+                    found.append(int(entry))
+        except OSError:
+            pass
+    return found
+
+
+class Tend:
+    def __init__(self, root: Path):
+        self.root = root
+        self.home = root / "home"
+        self.app_dir = root / "app"
+        self.app_dir.mkdir(parents=True)
+        self.env = dict(os.environ, TEND_HOME=str(self.home))
+        self.daemon_pids = set()
+
+    def write(self, text, name="tend.toml"):
+        path = self.app_dir / name
+        path.write_text(text)
+        return path
+
+    def run(self, *args, check=None, timeout=60, input=None):
+        result = subprocess.run([BINARY, *args], cwd=self.app_dir, env=self.env, capture_output=True, text=True,
+                                timeout=timeout, input=input)
+        if check is not None:
+            assert result.returncode == check, f"tend {' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
+        return result
+
+    def up(self, *args):
+        result = self.run("up", *args, check=0)
+        self.daemon_pids.add(self.status()["daemon"]["pid"])
+        return result
+
+    def status(self):
+        return json.loads(self.run("status", "--json", check=0).stdout)
+
+    def instance(self, name):
+        for group in self.status()["groups"]:
+            for member in group["members"]:
+                if member["name"] == name:
+                    return member
+        raise KeyError(name)
+
+    def wait_state(self, name, state, timeout=15.0):
+        return wait_until(lambda: self.instance(name)["state"] == state and self.instance(name),
+                          timeout, f"{name} to be {state}")
+
+    def events(self, subject="", limit=500):
+        args = ["status", "--events", "--json", "-n", str(limit)]
+        if subject:
+            args.append(subject)
+        return json.loads(self.run(*args, check=0).stdout)["events"]
+
+    def cleanup(self):
+        self.run("down", timeout=60)
+        # Whatever a failed test left behind: only daemons this test started, by pid.
+        for pid in self.daemon_pids:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def tend(tmp_path):
+    harness = Tend(tmp_path)
+    yield harness
+    harness.cleanup()

@@ -1,0 +1,249 @@
+"""The single-host supervisor, end to end through the real binary."""
+
+import os
+import signal
+import sqlite3
+import stat
+import time
+
+from conftest import alive, pids_with_marker, wait_until
+
+BASIC = """
+app = "e2e"
+[process.web]
+command = "sleep 1000"
+instances = 2
+[process.worker]
+command = ["sleep", "1001"]
+instances = 3
+"""
+
+
+def test_up_starts_every_instance_and_status_shows_them(tend):
+    tend.write(BASIC)
+    out = tend.up().stdout
+    assert "+ web (added)" in out and "+ worker (added)" in out
+    for name in ["web.0", "web.1", "worker.0", "worker.1", "worker.2"]:
+        member = tend.wait_state(name, "running")
+        assert alive(member["pid"])
+        assert member["rss_bytes"] > 0
+    text = tend.run("status", check=0).stdout
+    assert "worker.2" in text and "running" in text
+
+
+def test_control_socket_is_private(tend):
+    tend.write(BASIC)
+    tend.up()
+    mode = stat.S_IMODE(os.stat(tend.home / "e2e" / "tend.sock").st_mode)
+    assert mode == 0o600
+
+
+def test_sigkilled_instance_is_back_within_the_backoff_rule(tend):
+    tend.write(BASIC)
+    tend.up()
+    first = tend.wait_state("worker.1", "running")["pid"]
+    killed_at = time.monotonic()
+    os.kill(first, signal.SIGKILL)
+    # A run shorter than stable_after is a quick failure: the first retry comes after 100ms.
+    member = wait_until(lambda: (m := tend.instance("worker.1"))["pid"] not in (0, first) and m, 10, "a new pid")
+    elapsed = time.monotonic() - killed_at
+    assert 0.1 <= elapsed < 5, elapsed
+    assert member["restarts"] == 1
+    assert member["last_exit"] == "signal 9 (KILL)"
+    kinds = [(e["kind"], e["detail"]) for e in tend.events("worker.1")]
+    assert any(kind == "exited" and "signal 9 (KILL)" in detail for kind, detail in kinds)
+    assert any(kind == "state" and detail.startswith("backoff") for kind, detail in kinds)
+
+
+def test_stable_instance_restarts_at_once(tend):
+    tend.write(BASIC.replace('instances = 2', 'instances = 1\nstable_after = "0"'))
+    tend.up()
+    first = tend.wait_state("web.0", "running")["pid"]
+    os.kill(first, signal.SIGKILL)
+    member = wait_until(lambda: (m := tend.instance("web.0"))["pid"] not in (0, first) and m, 5, "restart")
+    assert member["restarts"] == 1
+    assert not any(e["detail"].startswith("backoff") for e in tend.events("web.0"))
+
+
+def test_crash_loop_keeps_retrying_and_manual_restart_resets(tend):
+    tend.write("""
+app = "e2e"
+[process.crasher]
+command = ["sh", "-c", "echo boom >&2; exit 3"]
+max_backoff = "400ms"
+""")
+    tend.up()
+    member = tend.wait_state("crasher.0", "crash-looping")
+    assert member["last_exit"] == "exit 3"
+    before = member["restarts"]
+    wait_until(lambda: tend.instance("crasher.0")["restarts"] > before, 5, "another retry at the cap")
+    tend.run("restart", "crasher", check=0)
+    assert tend.instance("crasher.0")["restarts"] <= 1
+    assert (tend.home / "e2e" / "logs" / "crasher.log").read_text().count("boom") >= 3
+
+
+def test_down_leaves_no_descendant_of_any_kind(tend):
+    tend.write("""
+app = "e2e"
+[process.background]
+command = ["sh", "-c", "sleep 3133701 & wait"]
+[process.setsid]
+command = ["sh", "-c", "setsid sleep 3133702 & wait"]
+[process.orphan]
+command = ["sh", "-c", "(sleep 3133703 &) ; exec sleep 3133704"]
+[process.stubborn]
+command = ["sh", "-c", "trap '' TERM; sleep 3133705 & wait"]
+stop_timeout = "1s"
+""")
+    tend.up()
+    markers = [f"31337{n:02d}" for n in range(1, 6)]
+    wait_until(lambda: all(pids_with_marker(m) for m in markers), 10, "every process to start")
+    tend.run("down", check=0)
+    leftover = {m: pids_with_marker(m) for m in markers if pids_with_marker(m)}
+    assert not leftover, f"survived tend down: {leftover}"
+
+
+def test_stop_and_start_one_instance(tend):
+    tend.write(BASIC)
+    tend.up()
+    tend.wait_state("worker.2", "running")
+    pid = tend.instance("worker.2")["pid"]
+    tend.run("stop", "worker.2", check=0)
+    assert tend.instance("worker.2")["state"] == "stopped"
+    assert not alive(pid)
+    assert tend.instance("worker.1")["state"] == "running"
+    tend.run("start", "worker.2", check=0)
+    tend.wait_state("worker.2", "running")
+    bad = tend.run("stop", "worker.7")
+    assert bad.returncode == 2 and "worker has 3 instance(s)" in bad.stderr
+    bad = tend.run("stop", "wrker")
+    assert bad.returncode == 2 and 'no process group "wrker"' in bad.stderr
+
+
+def test_apply_restarts_only_changed_groups(tend):
+    tend.write(BASIC)
+    tend.up()
+    for name in ["web.0", "web.1", "worker.0", "worker.1", "worker.2"]:
+        tend.wait_state(name, "running")
+    web_pids = [tend.instance(f"web.{i}")["pid"] for i in range(2)]
+    worker_pids = [tend.instance(f"worker.{i}")["pid"] for i in range(3)]
+
+    tend.write(BASIC.replace('"1001"', '"1002"'))
+    plan = tend.run("apply", "--plan", check=0).stdout
+    assert "~ worker (changed): command changed" in plan
+    assert "  web (unchanged)" in plan
+    assert [tend.instance(f"worker.{i}")["pid"] for i in range(3)] == worker_pids
+
+    tend.run("apply", check=0)
+    wait_until(lambda: all(tend.instance(f"worker.{i}")["pid"] not in (0, worker_pids[i]) for i in range(3)), 15,
+               "workers to restart")
+    assert [tend.instance(f"web.{i}")["pid"] for i in range(2)] == web_pids
+
+
+def test_apply_scales_without_restarting_the_rest(tend):
+    tend.write(BASIC)
+    tend.up()
+    keep = tend.wait_state("worker.0", "running")["pid"]
+    tend.write(BASIC.replace("instances = 3", "instances = 1"))
+    out = tend.run("apply", check=0).stdout
+    assert "~ worker (scaled): instances 3 -> 1" in out
+    wait_until(lambda: len([m for g in tend.status()["groups"] if g["name"] == "worker" for m in g["members"]]) == 1,
+               15, "scale down")
+    assert tend.instance("worker.0")["pid"] == keep
+
+
+def test_after_orders_start_and_stop(tend):
+    tend.write("""
+app = "e2e"
+[process.decider]
+command = "sleep 1000"
+after = ["web"]
+[process.web]
+command = "sleep 1000"
+""")
+    tend.up()
+    tend.wait_state("decider.0", "running")
+    events = tend.events()
+    web_running = next(e["id"] for e in events if e["subject"] == "web.0" and e["detail"] == "running")
+    decider_started = next(e["id"] for e in events if e["subject"] == "decider.0" and e["kind"] == "started")
+    assert web_running < decider_started
+    tend.run("down", check=0)
+    # Read the history straight from the database: the daemon is gone.
+    db = sqlite3.connect(tend.home / "e2e" / "tend.db")
+    rows = db.execute("SELECT id, subject FROM events WHERE kind = 'exited'").fetchall()
+    exits = {subject: row_id for row_id, subject in rows}
+    assert exits["decider.0"] < exits["web.0"]
+
+
+def test_environment_variables_and_overlay(tend):
+    tend.write("""
+app = "e2e"
+[defaults]
+env = { SHARED = "yes" }
+[process.web]
+command = ["sh", "-c", "env > env.$TEND_INSTANCE.txt; exec sleep 1000"]
+instances = 2
+port = 8100
+[environment.live]
+process.web.env = { MODE = "live" }
+""")
+    tend.up("--env", "live")
+    wait_until(lambda: (tend.app_dir / "env.1.txt").exists() and "PORT" in (tend.app_dir / "env.1.txt").read_text(),
+               10, "env file")
+    env = dict(line.split("=", 1) for line in (tend.app_dir / "env.1.txt").read_text().splitlines() if "=" in line)
+    assert env["TEND_APP"] == "e2e"
+    assert env["TEND_PROCESS"] == "web"
+    assert env["TEND_INSTANCE"] == "1"
+    assert env["PORT"] == "8101"
+    assert env["SHARED"] == "yes"
+    assert env["MODE"] == "live"
+
+
+def test_commands_never_go_through_a_shell(tend):
+    tend.write("""
+app = "e2e"
+[process.web]
+command = "sh -c 'exec sleep 1000' $(touch PWNED) ; touch PWNED2"
+""")
+    tend.up()
+    tend.wait_state("web.0", "running")
+    assert not (tend.app_dir / "PWNED").exists()
+    assert not (tend.app_dir / "PWNED2").exists()
+
+
+def test_second_up_changes_nothing(tend):
+    tend.write(BASIC)
+    tend.up()
+    pid = tend.status()["daemon"]["pid"]
+    out = tend.run("up", check=0).stdout
+    assert "nothing to change" in out
+    assert tend.status()["daemon"]["pid"] == pid
+
+
+def test_daemon_killed_loses_no_history_and_recovers(tend):
+    tend.write(BASIC)
+    tend.up()
+    tend.wait_state("worker.0", "running")
+    old_daemon = tend.status()["daemon"]["pid"]
+    old_worker = tend.instance("worker.0")["pid"]
+    before = tend.events(limit=10000)
+    os.kill(old_daemon, signal.SIGKILL)
+    wait_until(lambda: not alive(old_daemon), 10, "daemon to die")
+    # The stale socket file is still there; a new daemon takes over.
+    assert (tend.home / "e2e" / "tend.sock").exists()
+    tend.up()
+    assert tend.status()["daemon"]["pid"] != old_daemon
+    wait_until(lambda: not alive(old_worker), 10, "leftover instance to be ended")
+    after = tend.events(limit=10000)
+    assert [e["id"] for e in after[:len(before)]] == [e["id"] for e in before]
+    assert any(e["kind"] == "leftover-killed" for e in after)
+    db = sqlite3.connect(tend.home / "e2e" / "tend.db")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_second_daemon_is_refused(tend):
+    tend.write(BASIC)
+    tend.up()
+    result = tend.run("daemon", timeout=20)
+    assert result.returncode == 1
+    assert 'a tend daemon for app "e2e" is already running' in result.stderr
