@@ -10,14 +10,19 @@ build_packages=(
   libcctz-dev libfmt-dev libhttp-parser-dev
 )
 test_packages=(libgtest-dev libgmock-dev python3 python3-pytest procps)
-bench_packages=(libbenchmark-dev supervisor nodejs npm)
+bench_packages=(libbenchmark-dev supervisor)
 
 wanted=("${build_packages[@]}")
 case "${1:-build}" in
   build) ;;
   demo) wanted+=(python3) ;;
   test) wanted+=("${test_packages[@]}") ;;
-  bench) wanted+=("${test_packages[@]}" "${bench_packages[@]}") ;;
+  bench)
+    wanted+=("${test_packages[@]}" "${bench_packages[@]}")
+    # PM2 needs Node.js and npm; a machine that has them from elsewhere keeps them.
+    command -v node >/dev/null || wanted+=(nodejs)
+    command -v npm >/dev/null || wanted+=(npm)
+    ;;
   *) echo "usage: $0 [build|demo|test|bench]" >&2; exit 2 ;;
 esac
 
@@ -41,6 +46,6 @@ if [[ "${1:-build}" == bench ]]; then
   prefix="$(cd "$(dirname "$0")/.." && pwd)/build/npm"
   if [[ ! -x "$prefix/bin/pm2" && ! -x "$prefix/node_modules/.bin/pm2" ]]; then
     echo "tend: installing pm2 from npm" >&2
-    npm install --silent --no-audit --no-fund --prefix "$prefix" pm2@6 >/dev/null
+    npm install --silent --no-audit --no-fund --prefix "$prefix" pm2@7 >/dev/null
   fi
 fi

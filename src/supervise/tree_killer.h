@@ -45,10 +45,12 @@ private:
         std::vector<ProcessId> members;
         TimerId deadline = 0;
         bool killed = false;
+        bool signalled = false;  // the first signal has gone to every member, not just the group
         std::function<void()> on_gone;
     };
 
     void signal_members(Job& job, int signal, const ProcessSnapshot& snapshot);
+    void signal_new_jobs();
     void on_deadline(const std::string& run_id);
     void recheck();
     void schedule_recheck();
@@ -59,6 +61,7 @@ private:
     Attribution& m_attribution;
     std::list<Job> m_jobs;
     bool m_recheck_scheduled = false;
+    bool m_signal_scheduled = false;
 };
 
 }  // namespace tend::supervise
