@@ -7,6 +7,7 @@
 #include "cli/client_side.h"
 #include "cli/render.h"
 #include "daemon/daemon.h"
+#include "os/files.h"
 #include "spec/parse.h"
 #include "spec/settings.h"
 
@@ -171,7 +172,8 @@ int run_daemon(Options& options)
 {
     daemon::DaemonOptions daemon_options{
         .environment = options.environment, .resume = options.resume, .ready_fd = options.lines};
-    if (!options.path.empty()) {
+    // With neither a path nor --app, the tend.toml here is the app file.
+    if (!options.path.empty() || (options.app.empty() && os::exists("tend.toml"))) {
         daemon_options.file = app_file(options);
         auto app = spec::read_app_name(daemon_options.file);
         if (!app) {
@@ -239,6 +241,31 @@ const std::array table{
         run_daemon},
 };
 
+// The first word that is not an option names the command; say so when no
+// command has that name, with the likeliest one.
+std::optional<std::string> unknown_command(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        std::string_view word = argv[i];
+        if (word == "--app") {
+            ++i;
+            continue;
+        }
+        if (word.starts_with("-"))
+            continue;
+        std::vector<std::string> names;
+        for (const Command& command : table) {
+            if (word == command.name)
+                return std::nullopt;
+            names.emplace_back(command.name);
+        }
+        auto suggestion = closest_match(word, names);
+        return fmt::format("tend: unknown command \"{}\"{}; see tend --help", word,
+            suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion) : std::string());
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::span<const Command> commands()
@@ -259,18 +286,13 @@ int main(int argc, char** argv)
         command.setup(*sub, options);
         registered.emplace_back(sub, &command);
     }
+    if (auto unknown = unknown_command(argc, argv)) {
+        fmt::print(stderr, "{}\n", *unknown);
+        return BadInput;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-        if (argc > 1 && error.get_name() == "ExtrasError") {
-            std::vector<std::string> names;
-            for (const Command& command : table)
-                names.emplace_back(command.name);
-            if (auto suggestion = closest_match(argv[1], names)) {
-                fmt::print(stderr, "tend: unknown command \"{}\" (did you mean \"{}\"?)\n", argv[1], *suggestion);
-                return BadInput;
-            }
-        }
         int code = app.exit(error);
         return code == 0 ? Success : BadInput;
     }

@@ -20,7 +20,12 @@ Supervisor::Supervisor(Loop& loop, store::EventLog& events, store::LiveProcesses
           .environment = {},
           .on_state_change = [this] { schedule_reconcile(); }}
     , m_self(std::make_shared<Supervisor*>(this))
-{}
+{
+    m_killer.on_idle([this] {
+        if (m_shutting_down)
+            schedule_reconcile();
+    });
+}
 
 Supervisor::~Supervisor() = default;
 

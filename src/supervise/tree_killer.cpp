@@ -143,6 +143,8 @@ void TreeKiller::finish(std::list<Job>::iterator job)
     m_jobs.erase(job);
     if (on_gone)
         on_gone();
+    if (m_jobs.empty() && m_on_idle)
+        m_on_idle();
 }
 
 TreeKiller::Job* TreeKiller::find(const std::string& run_id)

@@ -36,6 +36,8 @@ public:
     std::size_t kill_all_descendants();
 
     [[nodiscard]] bool idle() const { return m_jobs.empty(); }
+    // Runs whenever the last job finishes.
+    void on_idle(std::function<void()> callback) { m_on_idle = std::move(callback); }
     [[nodiscard]] std::size_t active() const { return m_jobs.size(); }
 
 private:
@@ -61,6 +63,7 @@ private:
     Attribution& m_attribution;
     std::list<Job> m_jobs;
     bool m_recheck_scheduled = false;
+    std::function<void()> m_on_idle;
     bool m_signal_scheduled = false;
 };
 
