@@ -116,6 +116,7 @@ private:
                         std::chrono::duration_cast<std::chrono::milliseconds>(now - m_control.started_at).count()},
                     {"shutting_down", m_control.supervisor.shutting_down()}}},
             {"groups", groups},
+            {"store", {{"pending_events", m_control.events.pending()}, {"error", m_control.events.failure()}}},
         });
     }
 

@@ -30,6 +30,9 @@ std::string render_status(const nlohmann::json& status)
     std::string out = fmt::format("app {} (daemon pid {}, up {}){}\n", status.value("app", "?"), daemon.value("pid", 0),
         format_age(std::chrono::milliseconds(daemon.value("uptime_ms", std::int64_t{0}))),
         status.value("environment", "").empty() ? "" : fmt::format(", env {}", status.value("environment", "")));
+    if (status.contains("store") && !status["store"].value("error", "").empty())
+        out += fmt::format("warning: events are not being stored ({} pending): {}\n",
+            status["store"].value("pending_events", 0), status["store"].value("error", ""));
     if (!status.value("file", "").empty())
         out += fmt::format("file {}\n", status.value("file", ""));
     if (status["groups"].empty())

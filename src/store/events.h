@@ -46,6 +46,8 @@ public:
 
     [[nodiscard]] std::size_t pending() const { return m_pending.size(); }
     [[nodiscard]] std::uint64_t dropped() const { return m_dropped; }
+    // Why the last flush failed; empty when the store is healthy.
+    [[nodiscard]] const std::string& failure() const { return m_last_failure; }
 
     static constexpr std::size_t max_pending = 100'000;
 
