@@ -9,14 +9,17 @@ build_packages=(
   libsqlite3-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
   libcctz-dev libfmt-dev libhttp-parser-dev
 )
-test_packages=(libgtest-dev libgmock-dev python3 python3-pytest procps)
+test_packages=(libgtest-dev libgmock-dev python3 python3-pytest procps gunicorn python3-flask)
 bench_packages=(libbenchmark-dev supervisor)
 
 wanted=("${build_packages[@]}")
 case "${1:-build}" in
   build) ;;
   demo) wanted+=(python3) ;;
-  test) wanted+=("${test_packages[@]}") ;;
+  test)
+    wanted+=("${test_packages[@]}")
+    command -v node >/dev/null || wanted+=(nodejs)
+    ;;
   bench)
     wanted+=("${test_packages[@]}" "${bench_packages[@]}")
     # PM2 needs Node.js and npm; a machine that has them from elsewhere keeps them.

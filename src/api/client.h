@@ -5,10 +5,16 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "api/http.h"
 #include "base/result.h"
+#include "http/message.h"
 
 namespace tend::api {
+
+using http::MessageKind;
+using http::MessageParser;
+using http::Request;
+using http::Response;
+using http::serialize;
 
 enum class CallFailure {
     None,

@@ -35,6 +35,8 @@ json instance_json(const supervise::InstanceStatus& status, WallTime now)
         {"started_at", nullptr},
         {"uptime_ms", nullptr},
         {"retry_in_ms", nullptr},
+        {"status_text", status.status_text},
+        {"health_failures", status.health_failures},
     };
     if (status.started_at) {
         out["started_at"] = format_wall_time(*status.started_at);
@@ -84,8 +86,10 @@ private:
             respond(events(request));
         else if (post && path == "/v1/apply")
             respond(apply(body, caller));
-        else if (post && (path == "/v1/start" || path == "/v1/restart"))
-            respond(start_or_restart(path, body, caller));
+        else if (post && path == "/v1/start")
+            respond(start(body, caller));
+        else if (post && path == "/v1/restart")
+            restart(body, caller, respond);
         else if (post && path == "/v1/stop")
             stop(body, caller, respond);
         else if (post && path == "/v1/down")
@@ -103,8 +107,8 @@ private:
             json members = json::array();
             for (const auto& member : group.members)
                 members.push_back(instance_json(member, now));
-            groups.push_back(
-                {{"name", group.name}, {"instances", group.instances}, {"ready", group.ready}, {"members", members}});
+            groups.push_back({{"name", group.name}, {"instances", group.instances}, {"ready", group.ready},
+                {"replacing", group.replacing}, {"rollout_error", group.rollout_error}, {"members", members}});
         }
         return ok({
             {"app", spec.app},
@@ -159,16 +163,28 @@ private:
             {"applied", !request.plan_only}});
     }
 
-    Response start_or_restart(const std::string& path, const json& body, const Caller& caller)
+    Response start(const json& body, const Caller& caller)
     {
         std::string target = body.at("target").get<std::string>();
-        bool restart = path == "/v1/restart";
-        auto done = restart ? m_control.supervisor.restart(target) : m_control.supervisor.start(target);
+        auto done = m_control.supervisor.start(target);
         if (!done)
             return failure(400, done.error().message());
-        m_control.events.record(
-            target, restart ? "restart-requested" : "start-requested", fmt::format("by {}", caller.user));
+        m_control.events.record(target, "start-requested", fmt::format("by {}", caller.user));
         return ok({{"target", target}});
+    }
+
+    void restart(const json& body, const Caller& caller, const Responder& respond)
+    {
+        std::string target = body.at("target").get<std::string>();
+        m_control.events.record(target, "restart-requested", fmt::format("by {}", caller.user));
+        auto begun = m_control.supervisor.restart(target, [respond, target](const Result<void>& outcome) {
+            if (outcome)
+                respond(ok({{"target", target}}));
+            else
+                respond(failure(409, outcome.error().message()));
+        });
+        if (!begun)
+            respond(failure(400, begun.error().message()));
     }
 
     void stop(const json& body, const Caller& caller, const Responder& respond)

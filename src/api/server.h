@@ -9,11 +9,17 @@
 #include <map>
 #include <memory>
 
-#include "api/http.h"
+#include "http/message.h"
 #include "loop/loop.h"
 #include "os/socket.h"
 
 namespace tend::api {
+
+using http::MessageKind;
+using http::MessageParser;
+using http::Request;
+using http::Response;
+using http::serialize;
 
 using Responder = std::function<void(Response)>;
 

@@ -213,7 +213,7 @@ const std::array table{
         [](CLI::App& command, Options& options) { add_target(command, options); }, target_action("stop", "stopped")},
     Command{"restart", "Restart a process group or one instance (resets its failure counters)",
         [](CLI::App& command, Options& options) { add_target(command, options); },
-        target_action("restart", "restarting")},
+        target_action("restart", "restarted")},
     Command{"apply", "Re-read the app file and restart only what changed",
         [](CLI::App& command, Options& options) {
             add_path(command, options);

@@ -1,8 +1,11 @@
 #include "os/socket.h"
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <fmt/format.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -82,6 +85,160 @@ std::string user_name(uid_t uid)
 {
     struct passwd* entry = ::getpwuid(uid);
     return entry != nullptr ? entry->pw_name : std::to_string(uid);
+}
+
+namespace {
+
+struct ResolvedAddress {
+    sockaddr_storage storage{};
+    socklen_t length = 0;
+    int family = AF_INET;
+};
+
+Result<ResolvedAddress> resolve(const std::string& host, int port, bool passive)
+{
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+    addrinfo* found = nullptr;
+    std::string service = std::to_string(port);
+    int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found);
+    if (rc != 0 || found == nullptr)
+        return Error(fmt::format("cannot resolve \"{}\": {}", host, ::gai_strerror(rc)));
+    ResolvedAddress address;
+    std::memcpy(&address.storage, found->ai_addr, found->ai_addrlen);
+    address.length = found->ai_addrlen;
+    address.family = found->ai_family;
+    ::freeaddrinfo(found);
+    return address;
+}
+
+// Splits "HOST:PORT" ("[::1]:80" too).
+Result<std::pair<std::string, int>> split_host_port(const std::string& text)
+{
+    std::size_t colon = text.rfind(':');
+    if (colon == std::string::npos)
+        return Error(fmt::format("\"{}\" is not HOST:PORT", text));
+    std::string host = text.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    int port = std::atoi(text.c_str() + colon + 1);
+    if (port <= 0 || port > 65535)
+        return Error(fmt::format("\"{}\": bad port", text));
+    return std::pair{host, port};
+}
+
+}  // namespace
+
+Result<UniqueFd> listen_tcp(const std::string& host, int port, int backlog)
+{
+    std::string what = fmt::format("listen {}:{}", host, port);
+    auto address = resolve(host, port, true);
+    if (!address)
+        return address.error().context(what);
+    UniqueFd fd(::socket(address->family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd.valid())
+        return Error::from_errno(what);
+    int on = 1;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address->storage), address->length) != 0) {  // NOLINT
+        int code = errno;
+        std::string hint = code == EACCES && port < 1024 ? " (ports below 1024 need root)"
+            : code == EADDRINUSE                         ? " (another process listens there)"
+                                                         : "";
+        return Error(fmt::format("{}: {}{}", what, std::strerror(code), hint), code);
+    }
+    if (::listen(fd.get(), backlog) != 0)
+        return Error::from_errno(what);
+    return fd;
+}
+
+Result<UniqueFd> listen_unix_stream(const std::string& path, int backlog)
+{
+    std::string what = fmt::format("listen unix:{}", path);
+    auto address = unix_address(path);
+    if (!address)
+        return address.error().context(what);
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0) {
+        if (!S_ISSOCK(st.st_mode))
+            return Error(fmt::format("{}: a file that is not a socket is in the way", what));
+        ::unlink(path.c_str());
+    }
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd.valid())
+        return Error::from_errno(what);
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&*address), sizeof *address) != 0)  // NOLINT
+        return Error::from_errno(what);
+    ::chmod(path.c_str(), 0666);
+    if (::listen(fd.get(), backlog) != 0)
+        return Error::from_errno(what);
+    return fd;
+}
+
+Result<UniqueFd> start_connect(const std::string& address_text)
+{
+    if (address_text.starts_with("unix:")) {
+        std::string path = address_text.substr(5);
+        auto address = TRY(unix_address(path));
+        UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+        if (!fd.valid())
+            return Error::from_errno("socket");
+        if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0  // NOLINT
+            && errno != EINPROGRESS && errno != EAGAIN)
+            return Error::from_errno(fmt::format("connect {}", address_text));
+        return fd;
+    }
+    auto [host, port] = TRY(split_host_port(address_text));
+    auto address = TRY(resolve(host, port, false));
+    UniqueFd fd(::socket(address.family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!fd.valid())
+        return Error::from_errno("socket");
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address.storage), address.length) != 0  // NOLINT
+        && errno != EINPROGRESS)
+        return Error::from_errno(fmt::format("connect {}", address_text));
+    return fd;
+}
+
+Result<void> connect_result(int fd)
+{
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0)
+        return Error::from_errno("getsockopt SO_ERROR");
+    if (error != 0)
+        return Error::from_errno("connect", error);
+    return Ok{};
+}
+
+Result<UniqueFd> bind_notify_socket(const std::string& name)
+{
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (name.size() + 1 >= sizeof address.sun_path)
+        return Error("notify socket name too long");
+    // Abstract namespace: a leading NUL, no file, gone with the fd.
+    std::memcpy(address.sun_path + 1, name.data(), name.size());
+    UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!fd.valid())
+        return Error::from_errno("socket");
+    auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0)  // NOLINT
+        return Error::from_errno(fmt::format("bind notify socket @{}", name));
+    return fd;
+}
+
+Result<std::optional<std::string>> receive_datagram(int fd)
+{
+    char buffer[4096];
+    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR)
+            return std::optional<std::string>();
+        return Error::from_errno("recv");
+    }
+    return std::optional<std::string>(std::string(buffer, static_cast<std::size_t>(n)));
 }
 
 void set_receive_timeout(int fd, std::chrono::milliseconds timeout)

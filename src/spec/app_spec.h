@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,6 +18,38 @@
 namespace tend::spec {
 
 enum class RestartPolicy { Always, OnFailure, Never };
+
+// How an instance is judged up (`ready`) or alive (`health`).
+enum class CheckKind { None, Http, Tcp, Exec, Notify };
+
+struct CheckSpec {
+    CheckKind kind = CheckKind::None;
+    std::string path;  // http: the request path, e.g. "/healthz"
+    std::string address;  // http, tcp: "HOST:PORT" or "unix:PATH"; empty: the group's listen or port
+    std::vector<std::string> argv;  // exec: the command (exit 0 passes)
+    int status = 0;  // http: the expected status; 0 accepts any 2xx or 3xx
+    Duration timeout{0};  // ready: deadline to become ready (60s); health: per probe (5s)
+    Duration every{0};  // ready: probe interval (250ms); health: period (10s)
+    int fails = 3;  // health: consecutive failures that restart the instance
+    Duration grace{0};  // health: no probes this long after the instance is ready
+    bool operator==(const CheckSpec&) const = default;
+};
+
+// A socket tend binds for a group and passes as fds 3.. (systemd's LISTEN_FDS).
+struct ListenSpec {
+    std::string text;  // as written: "0.0.0.0:8080", "[::1]:8080", "unix:/run/app.sock"
+    bool unix_socket = false;
+    std::string host;  // tcp
+    int port = 0;  // tcp
+    std::string path;  // unix
+    bool operator==(const ListenSpec&) const = default;
+};
+
+// How a group is replaced on restart, apply and recycling.
+enum class Rollout {
+    Rolling,  // start a new instance, wait until ready, stop an old one; repeat
+    StopFirst,  // stop the old instance, then start the new one (never two at once)
+};
 
 // Where a value came from, for error messages and `tend apply --plan`.
 struct SourceLocation {
@@ -43,6 +76,12 @@ struct ProcessSpec {
     Duration stop_timeout = std::chrono::seconds(10);  // then SIGKILL to the whole tree
     std::vector<std::string> after;  // start once these groups are ready; stop before them
     std::optional<int> port;  // PORT = port + instance index
+    std::vector<ListenSpec> listen;  // bound once by tend, kept open across restarts
+    CheckSpec ready;  // kind None: ready after 1s alive
+    CheckSpec health;  // kind None: no liveness probes
+    Rollout rollout = Rollout::Rolling;
+    std::optional<std::uint64_t> max_memory;  // RSS of the whole tree; over it: recycled
+    std::optional<Duration> max_age;  // recycled after this long (with a random spread)
     SourceLocation where;  // the [process.NAME] header
 
     bool operator==(const ProcessSpec& other) const = default;

@@ -314,6 +314,13 @@ private:
     {
         bool root = os::effective_uid() == 0;
         for (const auto& [name, process] : m_spec.processes) {
+            for (const CheckSpec* check : {&process.ready, &process.health}) {
+                bool needs_address = check->kind == CheckKind::Http || check->kind == CheckKind::Tcp;
+                if (needs_address && check->address.empty() && process.listen.empty() && !process.port)
+                    m_errors.push_back(fmt::format("{}:{}:{}: [process.{}] has an http or tcp check but nothing to "
+                                                   "probe: set listen, port, or a full address in the check",
+                        m_file, process.where.line, process.where.column, name));
+            }
             if (!root && (process.user || process.group))
                 m_errors.push_back(fmt::format("{}:{}:{}: [process.{}] sets user or group, which needs tend to run as "
                                                "root",

@@ -32,6 +32,7 @@ const std::vector<FieldCheck>& field_checks()
         field("user", &ProcessSpec::user),
         field("group", &ProcessSpec::group),
         field("port", &ProcessSpec::port),
+        field("listen", &ProcessSpec::listen),
     };
     return checks;
 }
@@ -40,7 +41,9 @@ const std::vector<FieldCheck>& field_checks()
 bool policy_differs(const ProcessSpec& a, const ProcessSpec& b)
 {
     return a.restart != b.restart || a.stable_after != b.stable_after || a.max_backoff != b.max_backoff
-        || a.stop_signal != b.stop_signal || a.stop_timeout != b.stop_timeout || a.after != b.after;
+        || a.stop_signal != b.stop_signal || a.stop_timeout != b.stop_timeout || a.after != b.after
+        || a.ready != b.ready || a.health != b.health || a.rollout != b.rollout || a.max_memory != b.max_memory
+        || a.max_age != b.max_age;
 }
 
 GroupChange compare(const ProcessSpec& before, const ProcessSpec& after, const std::string& environment_change)
@@ -60,7 +63,7 @@ GroupChange compare(const ProcessSpec& before, const ProcessSpec& after, const s
     if (before.instances != after.instances)
         change.reasons.push_back(fmt::format("instances {} -> {}", before.instances, after.instances));
     if (policy_differs(before, after))
-        change.reasons.emplace_back("restart or stop settings changed (applied without a restart)");
+        change.reasons.emplace_back("restart, stop or check settings changed (applied without a restart)");
     return change;
 }
 

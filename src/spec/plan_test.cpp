@@ -33,7 +33,7 @@ TEST(PlanTest, ClassifiesEachGroup)
     EXPECT_EQ(plan.describe(),
         "+ new (added)\n"
         "- old (removed)\n"
-        "  same (unchanged): restart or stop settings changed (applied without a restart)\n"
+        "  same (unchanged): restart, stop or check settings changed (applied without a restart)\n"
         "~ web (changed): command changed\n"
         "~ worker (scaled): instances 5 -> 3\n");
     EXPECT_FALSE(plan.empty());

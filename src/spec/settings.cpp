@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "base/units.h"
 #include "os/process.h"
 
 namespace tend::spec {
@@ -199,6 +200,166 @@ Result<void> apply_shell(ProcessSpec& /*spec*/, const toml::node& node, const Se
     return Ok{};
 }
 
+Result<ListenSpec> parse_listen(const std::string& text)
+{
+    ListenSpec listen{.text = text};
+    if (text.starts_with("unix:")) {
+        listen.unix_socket = true;
+        listen.path = text.substr(5);
+        if (listen.path.empty() || listen.path.front() != '/')
+            return Error(
+                fmt::format("\"{}\": a unix socket needs an absolute path, e.g. \"unix:/run/app/web.sock\"", text));
+        return listen;
+    }
+    std::size_t colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+        return Error(fmt::format("\"{}\" is not HOST:PORT or unix:PATH", text));
+    listen.host = text.substr(0, colon);
+    if (listen.host.front() == '[' && listen.host.back() == ']')
+        listen.host = listen.host.substr(1, listen.host.size() - 2);
+    std::string port = text.substr(colon + 1);
+    char* end = nullptr;
+    long number = std::strtol(port.c_str(), &end, 10);
+    if (port.empty() || *end != '\0' || number < 1 || number > 65535)
+        return Error(fmt::format("\"{}\": port must be 1 to 65535", text));
+    listen.port = static_cast<int>(number);
+    return listen;
+}
+
+Result<void> apply_listen(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    spec.listen.clear();
+    std::vector<std::string> texts;
+    if (const auto* one = node.as_string())
+        texts.emplace_back(one->get());
+    else
+        texts = TRY(as_string_list(node));
+    for (const std::string& text : texts)
+        spec.listen.push_back(TRY(parse_listen(text)));
+    return Ok{};
+}
+
+// `ready = {...}` and `health = {...}`: exactly one of http, tcp, exec, notify,
+// plus the timing keys that apply.
+Result<CheckSpec> parse_check(const toml::node& node, bool health)
+{
+    const auto* table = node.as_table();
+    if (table == nullptr)
+        return wrong_type(node, "a table, e.g. { http = \"/healthz\" }");
+    CheckSpec check{
+        .timeout = health ? std::chrono::seconds(5) : std::chrono::seconds(60),
+        .every = health ? std::chrono::seconds(10) : std::chrono::milliseconds(250),
+    };
+    int kinds = 0;
+    for (const auto& [key, value] : *table) {
+        std::string_view name = key.str();
+        if (name == "http") {
+            ++kinds;
+            check.kind = CheckKind::Http;
+            check.path = TRY(as_string(value));
+            if (check.path.starts_with("http://")) {
+                std::string rest = check.path.substr(7);
+                std::size_t slash = rest.find('/');
+                check.address = rest.substr(0, slash);
+                check.path = slash == std::string::npos ? "/" : rest.substr(slash);
+            }
+            if (check.path.empty() || check.path.front() != '/')
+                return Error(fmt::format("http check \"{}\" must be a path like \"/healthz\" or a URL", check.path));
+        } else if (name == "tcp") {
+            ++kinds;
+            check.kind = CheckKind::Tcp;
+            if (!value.is_boolean())
+                check.address = TRY(as_string(value));
+        } else if (name == "exec") {
+            ++kinds;
+            check.kind = CheckKind::Exec;
+            if (const auto* text = value.as_string())
+                check.argv = TRY(split_command(text->get()));
+            else
+                check.argv = TRY(as_string_list(value));
+            if (check.argv.empty())
+                return Error("exec check has an empty command");
+        } else if (name == "notify") {
+            ++kinds;
+            check.kind = CheckKind::Notify;
+            if (health)
+                return Error("notify is a readiness check; health checks are http, tcp or exec");
+        } else if (name == "status") {
+            const auto* number = value.as_integer();
+            if (number == nullptr || number->get() < 100 || number->get() > 599)
+                return Error("status must be an HTTP status code (100 to 599)");
+            check.status = static_cast<int>(number->get());
+        } else if (name == "timeout") {
+            check.timeout = TRY(as_duration(value));
+        } else if (name == "every") {
+            check.every = TRY(as_duration(value));
+        } else if (name == "fails" && health) {
+            const auto* number = value.as_integer();
+            if (number == nullptr || number->get() < 1 || number->get() > 1000)
+                return Error("fails must be an integer from 1 to 1000");
+            check.fails = static_cast<int>(number->get());
+        } else if (name == "grace" && health) {
+            check.grace = TRY(as_duration(value));
+        } else {
+            std::vector<std::string> keys{"http", "tcp", "exec", "status", "timeout", "every"};
+            if (health)
+                keys.insert(keys.end(), {"fails", "grace"});
+            else
+                keys.emplace_back("notify");
+            auto suggestion = closest_match(name, keys);
+            return Error(fmt::format("unknown key \"{}\" in the check{}", name,
+                suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion) : std::string()));
+        }
+    }
+    if (kinds != 1)
+        return Error(health ? "a health check needs exactly one of http, tcp or exec"
+                            : "a ready check needs exactly one of http, tcp, exec or notify");
+    if (check.every.count() <= 0 || check.timeout.count() <= 0)
+        return Error("every and timeout must be longer than zero");
+    return check;
+}
+
+Result<void> apply_ready(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    spec.ready = TRY(parse_check(node, false));
+    return Ok{};
+}
+
+Result<void> apply_health(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    spec.health = TRY(parse_check(node, true));
+    return Ok{};
+}
+
+Result<void> apply_rollout(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    auto text = TRY(as_string(node));
+    if (text == "rolling")
+        spec.rollout = Rollout::Rolling;
+    else if (text == "stop-first")
+        spec.rollout = Rollout::StopFirst;
+    else
+        return Error(fmt::format("rollout must be \"rolling\" or \"stop-first\", not \"{}\"", text));
+    return Ok{};
+}
+
+Result<void> apply_max_memory(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    auto text = TRY(as_string(node));
+    spec.max_memory = TRY(parse_size(text));
+    if (*spec.max_memory < (1U << 20U))
+        return Error("max_memory must be at least 1MiB");
+    return Ok{};
+}
+
+Result<void> apply_max_age(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    spec.max_age = TRY(as_duration(node));
+    if (*spec.max_age < std::chrono::seconds(1))
+        return Error("max_age must be at least 1s");
+    return Ok{};
+}
+
 // --- top-level settings ---------------------------------------------------------
 
 Result<void> apply_app(AppSpec& spec, const toml::node& node)
@@ -239,6 +400,29 @@ constexpr std::array table{
         apply_after, nullptr},
     Setting{"port", Section::Process, "integer", "(none)", "Sets `PORT` to this number plus the instance index.",
         apply_port, nullptr},
+    Setting{"listen", Section::Process, "string or array of strings", "[]",
+        "Sockets tend binds (`\"HOST:PORT\"`, `\"unix:PATH\"`) before the first instance and keeps open across "
+        "restarts; passed as fds 3.. with `LISTEN_FDS`, `LISTEN_PID`, `LISTEN_FDNAMES`.",
+        apply_listen, nullptr},
+    Setting{"ready", Section::Defaults, "check table", "(alive for 1s)",
+        "When an instance counts as up: `{ http = \"/healthz\" }`, `{ tcp = true }`, `{ exec = \"cmd\" }` or "
+        "`{ notify = true }` (systemd's `READY=1`), with `timeout` (deadline, 60s), `every` (250ms), `status`.",
+        apply_ready, nullptr},
+    Setting{"health", Section::Defaults, "check table", "(none)",
+        "Liveness: `{ http = \"/healthz\", every = \"10s\", fails = 3, timeout = \"5s\", grace = \"0s\" }`; "
+        "`fails` failures in a row restart the instance.",
+        apply_health, nullptr},
+    Setting{"rollout", Section::Defaults, "\"rolling\" | \"stop-first\"", "\"rolling\"",
+        "Restarts, changes and recycling start a new instance and wait until it is ready before stopping an old "
+        "one; `stop-first` never runs two at once.",
+        apply_rollout, nullptr},
+    Setting{"max_memory", Section::Defaults, "size", "(none)",
+        "RSS of the instance's whole process tree, checked every second; over it the instance is replaced.",
+        apply_max_memory, nullptr},
+    Setting{"max_age", Section::Defaults, "duration", "(none)",
+        "Replace an instance after it has run this long (each instance gets up to 10% less, so they do not "
+        "recycle together).",
+        apply_max_age, nullptr},
     Setting{"env", Section::Defaults, "table of strings", "{}",
         "Environment variables. A process's table is laid over the `[defaults]` one key by key.", apply_env, nullptr},
     Setting{"env_file", Section::Defaults, "string (path)", "(none)",

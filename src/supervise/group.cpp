@@ -1,24 +1,88 @@
 #include "supervise/group.h"
 
 #include <algorithm>
+#include <fmt/format.h>
 #include <memory>
+
+#include "os/socket.h"
 
 namespace tend::supervise {
 
-Group::Group(InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, os::UniqueFd log_fd)
+Result<std::vector<os::UniqueFd>> bind_sockets(
+    const spec::ProcessSpec& spec, const spec::ProcessSpec* current, std::vector<os::UniqueFd>* current_sockets)
+{
+    std::vector<os::UniqueFd> sockets;
+    for (const spec::ListenSpec& listen : spec.listen) {
+        bool reused = false;
+        if (current != nullptr && current_sockets != nullptr) {
+            for (std::size_t i = 0; i < current->listen.size() && i < current_sockets->size(); ++i) {
+                if (current->listen[i] == listen && (*current_sockets)[i].valid()) {
+                    sockets.push_back(std::move((*current_sockets)[i]));
+                    reused = true;
+                    break;
+                }
+            }
+        }
+        if (reused)
+            continue;
+        auto socket
+            = listen.unix_socket ? os::listen_unix_stream(listen.path) : os::listen_tcp(listen.host, listen.port);
+        if (!socket) {
+            // Give back what was taken from the current set, so nothing changed.
+            if (current_sockets != nullptr) {
+                for (std::size_t i = 0; i < sockets.size(); ++i) {
+                    for (std::size_t j = 0; j < current->listen.size() && j < current_sockets->size(); ++j) {
+                        if (!(*current_sockets)[j].valid() && current->listen[j] == spec.listen[i])
+                            (*current_sockets)[j] = std::move(sockets[i]);
+                    }
+                }
+            }
+            return socket.error().context(fmt::format("process {}", spec.name));
+        }
+        sockets.push_back(socket.release_value());
+    }
+    return sockets;
+}
+
+Result<std::unique_ptr<Group>> Group::create(
+    InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, os::UniqueFd log_fd)
+{
+    auto sockets = TRY(bind_sockets(*spec, nullptr, nullptr));
+    return std::unique_ptr<Group>(new Group(context, std::move(spec), std::move(log_fd), std::move(sockets)));
+}
+
+Group::Group(InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, os::UniqueFd log_fd,
+    std::vector<os::UniqueFd> sockets)
     : m_context(context)
     , m_spec(std::move(spec))
     , m_log_fd(std::move(log_fd))
+    , m_sockets(std::move(sockets))
+    , m_self(std::make_shared<Group*>(this))
 {
     resize();
+}
+
+Group::~Group() = default;
+
+std::unique_ptr<Instance> Group::make_instance(int index)
+{
+    InstanceResources resources{.log_fd = m_log_fd.get()};
+    for (const os::UniqueFd& socket : m_sockets) {
+        resources.sockets.push_back(socket.get());
+        resources.socket_names += (resources.socket_names.empty() ? "" : ":") + m_spec->name;
+    }
+    resources.request_replacement = [weak = std::weak_ptr<Group*>(m_self), index](std::string reason) {
+        if (auto self = weak.lock())
+            (*self)->replace(index, std::move(reason));
+    };
+    return std::make_unique<Instance>(m_context, m_spec, index, std::move(resources));
 }
 
 void Group::resize()
 {
     auto wanted = static_cast<std::size_t>(m_spec->instances);
     while (m_instances.size() < wanted) {
-        auto index = static_cast<int>(m_instances.size());
-        m_instances.push_back(std::make_unique<Instance>(m_context, m_spec, index, m_log_fd.get()));
+        m_instances.push_back(make_instance(static_cast<int>(m_instances.size())));
         if (m_started)
             m_instances.back()->start();
     }
@@ -32,9 +96,11 @@ void Group::retire(std::unique_ptr<Instance> instance)
 {
     Instance* raw = instance.get();
     m_retiring.push_back(std::move(instance));
-    raw->stop([this, raw] {
+    raw->stop([this, raw, weak = std::weak_ptr<Group*>(m_self)] {
         // Destroy after the current callback chain has unwound.
-        m_context.loop.defer([this, raw] {
+        m_context.loop.defer([this, raw, weak] {
+            if (weak.expired())
+                return;
             std::erase_if(m_retiring, [raw](const auto& candidate) { return candidate.get() == raw; });
             if (m_context.on_state_change)
                 m_context.on_state_change();
@@ -54,6 +120,10 @@ void Group::stop(std::function<void()> done)
 {
     m_wanted = false;
     m_started = false;
+    m_queue.clear();
+    if (m_successor)
+        retire(std::move(m_successor));
+    finish_replacements(Error("the group was stopped"));
     auto remaining = std::make_shared<std::size_t>(m_instances.size() + m_retiring.size());
     auto finish = [remaining, done = std::move(done)] {
         if (--*remaining == 0 && done)
@@ -70,35 +140,118 @@ void Group::stop(std::function<void()> done)
         instance->stop(finish);
 }
 
-void Group::restart()
+void Group::replace_all(std::string reason, std::function<void(Result<void>)> done)
 {
     m_wanted = true;
     m_started = true;
-    for (auto& instance : m_instances)
-        instance->restart();
+    if (m_instances.empty()) {
+        if (done)
+            done(Ok{});
+        return;
+    }
+    for (std::size_t index = 0; index < m_instances.size(); ++index) {
+        bool last = index + 1 == m_instances.size();
+        replace(static_cast<int>(index), reason, last ? std::move(done) : nullptr);
+    }
 }
 
-void Group::apply(std::shared_ptr<const spec::ProcessSpec> spec, spec::ChangeKind kind)
+void Group::replace(int index, std::string reason, std::function<void(Result<void>)> done)
 {
-    m_spec = std::move(spec);
-    switch (kind) {
-    case spec::ChangeKind::Changed:
-        for (auto& instance : m_instances) {
-            instance->update_spec(m_spec);
-            if (m_started)
-                instance->restart();
-        }
-        resize();
-        break;
-    case spec::ChangeKind::Scaled:
-    case spec::ChangeKind::Unchanged:
-        for (auto& instance : m_instances)
-            instance->update_spec(m_spec);
-        resize();
-        break;
-    case spec::ChangeKind::Added:
-    case spec::ChangeKind::Removed: break;
+    for (const Replacement& queued : m_queue) {
+        if (queued.index == index && !done)
+            return;  // already on its way out
     }
+    m_queue.push_back(Replacement{index, std::move(reason), std::move(done)});
+    if (!m_successor)
+        next_replacement();
+}
+
+void Group::next_replacement()
+{
+    while (!m_successor && !m_queue.empty()) {
+        Replacement next = std::move(m_queue.front());
+        m_queue.pop_front();
+        if (next.done)
+            m_waiters.push_back(std::move(next.done));
+        auto index = static_cast<std::size_t>(next.index);
+        if (index >= m_instances.size() || !m_started)
+            continue;
+        Instance& current = *m_instances[index];
+        m_context.events.record(current.name(), "replace", next.reason);
+        // With stop-first, or nothing healthy to keep serving, a restart in place is all there is.
+        if (m_spec->rollout == spec::Rollout::StopFirst || current.state() != InstanceState::Running) {
+            current.update_spec(m_spec);
+            current.restart();
+            continue;
+        }
+        m_successor = make_instance(next.index);
+        m_successor->start_trial(
+            [weak = std::weak_ptr<Group*>(m_self), index = next.index](bool ready, const std::string& why) {
+                if (auto self = weak.lock())
+                    (*self)->on_successor(index, ready, why);
+            });
+    }
+    if (!m_successor && m_queue.empty())
+        finish_replacements(m_rollout_error.empty() ? Result<void>(Ok{}) : Result<void>(Error(m_rollout_error)));
+}
+
+void Group::on_successor(int index, bool ready, const std::string& why)
+{
+    std::unique_ptr<Instance> successor = std::move(m_successor);
+    if (!ready) {
+        m_rollout_error
+            = fmt::format("{} never became ready: {}; the old instance keeps serving", successor->name(), why);
+        m_context.events.record(name(), "rollout-failed", m_rollout_error);
+        retire(std::move(successor));
+        // The rest of this rollout would fail the same way.
+        for (Replacement& queued : m_queue) {
+            if (queued.done)
+                m_waiters.push_back(std::move(queued.done));
+        }
+        m_queue.clear();
+        finish_replacements(Error(m_rollout_error));
+        return;
+    }
+    m_rollout_error.clear();
+    auto slot = static_cast<std::size_t>(index);
+    if (slot < m_instances.size()) {
+        std::swap(m_instances[slot], successor);
+        retire(std::move(successor));  // the old instance, stopped gracefully now that its successor serves
+    } else {
+        retire(std::move(successor));
+    }
+    m_context.loop.defer([weak = std::weak_ptr<Group*>(m_self)] {
+        if (auto self = weak.lock())
+            (*self)->next_replacement();
+    });
+}
+
+void Group::finish_replacements(const Result<void>& outcome)
+{
+    auto waiters = std::move(m_waiters);
+    m_waiters.clear();
+    for (auto& waiter : waiters)
+        waiter(outcome);
+}
+
+Result<void> Group::apply(std::shared_ptr<const spec::ProcessSpec> spec, spec::ChangeKind kind)
+{
+    if (spec->listen != m_spec->listen) {
+        auto sockets = TRY(bind_sockets(*spec, m_spec.get(), &m_sockets));
+        m_sockets = std::move(sockets);
+    }
+    m_spec = std::move(spec);
+    for (auto& instance : m_instances)
+        instance->update_spec(m_spec);
+    if (kind == spec::ChangeKind::Changed) {
+        // Instances made from here on (scaling, successors) get the new sockets.
+        resize();
+        if (m_started)
+            replace_all("the app file changed");
+        return Ok{};
+    }
+    resize();
+    return Ok{};
 }
 
 bool Group::ready() const
@@ -108,9 +261,9 @@ bool Group::ready() const
 
 bool Group::settled_down() const
 {
-    return m_retiring.empty() && std::all_of(m_instances.begin(), m_instances.end(), [](const auto& instance) {
-        return instance->settled_down();
-    });
+    return m_retiring.empty() && !m_successor
+        && std::all_of(
+            m_instances.begin(), m_instances.end(), [](const auto& instance) { return instance->settled_down(); });
 }
 
 Instance* Group::find(int index)
@@ -124,6 +277,8 @@ void Group::sample(const ProcessSnapshot& snapshot, MonoTime now)
 {
     for (auto& instance : m_instances)
         instance->sample(snapshot, now);
+    if (m_successor)
+        m_successor->sample(snapshot, now);
 }
 
 std::vector<InstanceStatus> Group::status() const
@@ -131,6 +286,8 @@ std::vector<InstanceStatus> Group::status() const
     std::vector<InstanceStatus> out;
     for (const auto& instance : m_instances)
         out.push_back(instance->status());
+    if (m_successor)
+        out.push_back(m_successor->status());
     for (const auto& instance : m_retiring)
         out.push_back(instance->status());
     return out;

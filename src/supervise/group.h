@@ -1,9 +1,13 @@
-// A process group: the instances of one [process.NAME], their shared log file,
-// and how the group changes when the app file does (scale, restart, retire).
+// A process group: the instances of one [process.NAME], its log file, its
+// listening sockets (bound once, before the first instance, open across every
+// restart), and how it changes: scaling, and replacement one instance at a
+// time (rolling: the new one must be ready before the old one stops).
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "os/fd.h"
@@ -14,7 +18,12 @@ namespace tend::supervise {
 
 class Group {
 public:
-    Group(InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, os::UniqueFd log_fd);
+    // Binds the group's sockets. Fails (binding nothing) when one cannot be bound.
+    static Result<std::unique_ptr<Group>> create(
+        InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, os::UniqueFd log_fd);
+    ~Group();
+    Group(const Group&) = delete;
+    Group& operator=(const Group&) = delete;
 
     [[nodiscard]] const std::string& name() const { return m_spec->name; }
     [[nodiscard]] const spec::ProcessSpec& spec() const { return *m_spec; }
@@ -27,31 +36,62 @@ public:
 
     void start();
     void stop(std::function<void()> done = {});
-    void restart();
 
-    // Applies a new spec for this group as the plan classified it.
-    void apply(std::shared_ptr<const spec::ProcessSpec> spec, spec::ChangeKind kind);
+    // Replaces every instance as the group's rollout says; `done` gets the
+    // outcome once the last one is replaced or the first successor fails.
+    void replace_all(std::string reason, std::function<void(Result<void>)> done = {});
+    // Replaces one instance (health, memory, age, or `tend restart web.2`).
+    void replace(int index, std::string reason, std::function<void(Result<void>)> done = {});
+
+    // Checks that a new spec can be applied (its sockets can be bound) and
+    // applies it as the plan classified it. Fails changing nothing.
+    Result<void> apply(std::shared_ptr<const spec::ProcessSpec> spec, spec::ChangeKind kind);
 
     // Every wanted instance is running (an empty group is ready).
     [[nodiscard]] bool ready() const;
     // Nothing of the group is running or stopping.
     [[nodiscard]] bool settled_down() const;
+    [[nodiscard]] bool replacing() const { return m_successor != nullptr || !m_queue.empty(); }
+    [[nodiscard]] const std::string& last_rollout_error() const { return m_rollout_error; }
 
     Instance* find(int index);
     void sample(const ProcessSnapshot& snapshot, MonoTime now);
     [[nodiscard]] std::vector<InstanceStatus> status() const;
 
 private:
+    struct Replacement {
+        int index;
+        std::string reason;
+        std::function<void(Result<void>)> done;
+    };
+
+    Group(InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, os::UniqueFd log_fd,
+        std::vector<os::UniqueFd> sockets);
+    std::unique_ptr<Instance> make_instance(int index);
     void resize();
     void retire(std::unique_ptr<Instance> instance);
+    void next_replacement();
+    void on_successor(int index, bool ready, const std::string& why);
+    void finish_replacements(const Result<void>& outcome);
 
     InstanceContext& m_context;
     std::shared_ptr<const spec::ProcessSpec> m_spec;
     os::UniqueFd m_log_fd;
+    std::vector<os::UniqueFd> m_sockets;
     std::vector<std::unique_ptr<Instance>> m_instances;
-    std::vector<std::unique_ptr<Instance>> m_retiring;  // scaled away, still stopping
+    std::vector<std::unique_ptr<Instance>> m_retiring;  // replaced or scaled away, still stopping
+    std::unique_ptr<Instance> m_successor;  // the new instance of a rolling replacement
+    std::deque<Replacement> m_queue;
+    std::vector<std::function<void(Result<void>)>> m_waiters;
+    std::string m_rollout_error;
     bool m_wanted = false;
     bool m_started = false;
+    std::shared_ptr<Group*> m_self;
 };
+
+// Binds every listen socket of a spec, reusing those of `current` whose
+// address is unchanged (so an apply never rebinds a port in use by itself).
+Result<std::vector<os::UniqueFd>> bind_sockets(
+    const spec::ProcessSpec& spec, const spec::ProcessSpec* current, std::vector<os::UniqueFd>* current_sockets);
 
 }  // namespace tend::supervise

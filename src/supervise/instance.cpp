@@ -1,9 +1,11 @@
 #include "supervise/instance.h"
 
 #include <fmt/format.h>
+#include <random>
 
 #include "base/strings.h"
 #include "os/env.h"
+#include "os/socket.h"
 #include "os/spawn.h"
 
 namespace tend::supervise {
@@ -11,6 +13,8 @@ namespace {
 
 // With no readiness check, an instance is up once it has stayed alive this long.
 constexpr auto ready_after = std::chrono::seconds(1);
+// How long a successor must stay ready before an old instance stops (at most stable_after).
+constexpr auto settle_time = std::chrono::milliseconds(2000);
 
 // Wraps a member call so it is skipped if the instance is gone by the time the loop runs it.
 template <typename Function>
@@ -38,11 +42,12 @@ std::string_view to_string(InstanceState state)
     return "stopped";
 }
 
-Instance::Instance(InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, int index, int log_fd)
+Instance::Instance(
+    InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, int index, InstanceResources resources)
     : m_context(context)
     , m_spec(std::move(spec))
     , m_index(index)
-    , m_log_fd(log_fd)
+    , m_resources(std::move(resources))
     , m_name(fmt::format("{}.{}", m_spec->name, index))
     , m_self(std::make_shared<Instance*>(this))
 {}
@@ -56,6 +61,12 @@ Instance::~Instance()
 
 void Instance::start()
 {
+    handle(Event::Start);
+}
+
+void Instance::start_trial(TrialDone done)
+{
+    m_trial = std::move(done);
     handle(Event::Start);
 }
 
@@ -115,8 +126,22 @@ void Instance::handle(Event event)
         }
         break;
     case Event::Ready:
-        if (m_state == S::Starting)
+        if (m_state == S::Starting) {
             enter(S::Running);
+            begin_health();
+            if (m_trial)
+                begin_settling();
+        }
+        break;
+    case Event::ReadyFailed:
+        if (m_state == S::Starting) {
+            std::string why = fmt::format("not ready after {}{}", format_duration(m_spec->ready.timeout),
+                m_last_probe.empty() ? std::string() : fmt::format(" (last check: {})", m_last_probe));
+            m_context.events.record(m_name, "ready-failed", why);
+            m_failed_start = true;
+            begin_stop();
+            end_trial(false, why);
+        }
         break;
     case Event::BackoffElapsed:
         if ((m_state == S::Backoff || m_state == S::CrashLooping) && m_want == Want::Up)
@@ -126,9 +151,6 @@ void Instance::handle(Event event)
         m_tree_gone = true;
         if (m_state == S::Stopping)
             finish_stop_if_done();
-        break;
-    case Event::Exited:
-        // Carries a status; see on_exit().
         break;
     }
 }
@@ -141,9 +163,22 @@ void Instance::spawn()
         .argv = child_argv(),
         .env = child_environment(),
         .cwd = spec.cwd,
-        .stdout_fd = m_log_fd,
-        .stderr_fd = m_log_fd,
+        .stdout_fd = m_resources.log_fd,
+        .stderr_fd = m_resources.log_fd,
+        .pass_fds = m_resources.sockets,
+        .set_listen_pid = !m_resources.sockets.empty(),
     };
+    if (spec.ready.kind == spec::CheckKind::Notify) {
+        // A fresh abstract socket per run: a message can only come from this run's tree.
+        std::string name = fmt::format("tend/{}/{}", m_run_id, std::random_device{}());
+        auto socket = os::bind_notify_socket(name);
+        if (!socket) {
+            on_spawn_failed(socket.error());
+            return;
+        }
+        m_notify_fd = socket.release_value();
+        options.env.push_back("NOTIFY_SOCKET=@" + name);
+    }
     if (spec.user && os::effective_uid() == 0) {
         auto user = os::lookup_user(*spec.user);
         if (!user) {
@@ -178,17 +213,32 @@ void Instance::spawn()
     auto start_ticks = os::read_process(m_pid).value_or(os::ProcessInfo{}).start_ticks;
     (void)m_context.live.add({m_name, m_pid, static_cast<std::int64_t>(start_ticks)});
     m_context.events.record(m_name, "started", fmt::format("pid {}: {}", m_pid, join_command(options.argv)));
-    m_ready_timer = m_context.loop.add_timer(ready_after, guarded(m_self, [](Instance& self) {
-        self.m_ready_timer = 0;
-        self.handle(Event::Ready);
-    }));
+    m_health_failures = 0;
+    m_replacement_asked = false;
+    m_failed_start = false;
+    m_status_text.clear();
+    m_last_probe.clear();
+    if (spec.max_age) {
+        // Up to 10% earlier, so instances started together do not recycle together.
+        std::uniform_real_distribution<double> spread(0.9, 1.0);
+        std::mt19937_64 random(std::random_device{}());
+        auto age = std::chrono::duration_cast<std::chrono::milliseconds>(*spec.max_age * spread(random));
+        m_recycle_at = m_started_mono + age;
+    } else {
+        m_recycle_at.reset();
+    }
     enter(InstanceState::Starting);
+    begin_readiness();
 }
 
 void Instance::on_spawn_failed(const Error& error)
 {
     m_last_error = error.message();
     m_context.events.record(m_name, "spawn-failed", error.message());
+    if (m_trial) {
+        m_want = Want::Down;
+        end_trial(false, error.message());
+    }
     after_unexpected_exit(os::ExitStatus{.exit_code = 127}, true);
 }
 
@@ -200,7 +250,15 @@ void Instance::on_exit(const os::ExitStatus& exit)
     m_context.events.record(
         m_name, "exited", fmt::format("pid {} {} after {}", exit.pid, m_last_exit, format_duration(ran_for())));
     cancel_timers();
+    m_notify_fd.reset();
     m_context.killer.notice_exit();
+    if (m_trial && (m_state == InstanceState::Starting || m_state == InstanceState::Running)) {
+        m_want = Want::Down;
+        end_trial(false,
+            fmt::format("{} ({})",
+                m_state == InstanceState::Starting ? "exited before it was ready" : "exited soon after it was ready",
+                m_last_exit));
+    }
     if (m_state == InstanceState::Stopping) {
         finish_stop_if_done();
         return;
@@ -256,6 +314,12 @@ void Instance::finish_stop_if_done()
 {
     if (!m_main_exited || !m_tree_gone)
         return;
+    if (m_failed_start && m_want == Want::Up) {
+        // Never became ready: a quick failure, with the backoff that brings.
+        m_failed_start = false;
+        after_unexpected_exit(os::ExitStatus{.exit_code = 0}, true);
+        return;
+    }
     m_pid = 0;
     if (m_want == Want::Up) {
         ++m_restarts;
@@ -291,6 +355,171 @@ void Instance::cancel_timers()
         m_context.loop.cancel_timer(std::exchange(m_ready_timer, 0));
     if (m_backoff_timer != 0)
         m_context.loop.cancel_timer(std::exchange(m_backoff_timer, 0));
+    if (m_probe_timer != 0)
+        m_context.loop.cancel_timer(std::exchange(m_probe_timer, 0));
+    if (m_settle_timer != 0)
+        m_context.loop.cancel_timer(std::exchange(m_settle_timer, 0));
+    m_probe.reset();
+    if (m_notify_fd.valid())
+        m_context.loop.remove_fd(m_notify_fd.get());
+}
+
+void Instance::begin_readiness()
+{
+    const spec::CheckSpec& ready = m_spec->ready;
+    if (ready.kind == spec::CheckKind::None) {
+        m_ready_timer = m_context.loop.add_timer(ready_after, guarded(m_self, [](Instance& self) {
+            self.m_ready_timer = 0;
+            self.handle(Event::Ready);
+        }));
+        return;
+    }
+    m_ready_timer = m_context.loop.add_timer(ready.timeout, guarded(m_self, [](Instance& self) {
+        self.m_ready_timer = 0;
+        self.handle(Event::ReadyFailed);
+    }));
+    if (ready.kind == spec::CheckKind::Notify) {
+        (void)m_context.loop.add_fd(m_notify_fd.get(), os::Interest::Read,
+            guarded(m_self, [](Instance& self, FdEvent) { self.on_notify_readable(); }));
+        return;
+    }
+    probe_readiness();
+}
+
+void Instance::probe_readiness()
+{
+    const spec::CheckSpec& ready = m_spec->ready;
+    auto timeout = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(ready.timeout),
+        std::max(std::chrono::milliseconds(1000), std::chrono::duration_cast<std::chrono::milliseconds>(ready.every)));
+    m_probe = Probe::start(m_context.loop, ready, probe_address(*m_spec, ready, m_index), timeout, probe_environment(),
+        guarded(m_self, [](Instance& self, const ProbeResult& result) {
+            self.m_probe.reset();
+            if (self.m_state != InstanceState::Starting)
+                return;
+            if (result.passed) {
+                self.handle(Event::Ready);
+                return;
+            }
+            self.m_last_probe = result.detail;
+            self.m_probe_timer
+                = self.m_context.loop.add_timer(self.m_spec->ready.every, guarded(self.m_self, [](Instance& again) {
+                      again.m_probe_timer = 0;
+                      again.probe_readiness();
+                  }));
+        }));
+}
+
+void Instance::on_notify_readable()
+{
+    while (true) {
+        auto message = os::receive_datagram(m_notify_fd.get());
+        if (!message || !message->has_value())
+            return;
+        // Newline-separated assignments, as in sd_notify(3).
+        std::string_view rest = **message;
+        bool ready = false;
+        while (!rest.empty()) {
+            std::size_t end = rest.find('\n');
+            std::string_view line = rest.substr(0, end);
+            if (line == "READY=1")
+                ready = true;
+            else if (line.starts_with("STATUS="))
+                m_status_text = std::string(line.substr(7));
+            rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+        }
+        if (ready && m_state == InstanceState::Starting) {
+            if (m_ready_timer != 0)
+                m_context.loop.cancel_timer(std::exchange(m_ready_timer, 0));
+            handle(Event::Ready);
+        }
+    }
+}
+
+void Instance::begin_health()
+{
+    const spec::CheckSpec& health = m_spec->health;
+    if (health.kind == spec::CheckKind::None)
+        return;
+    auto first = health.grace.count() > 0 ? health.grace : health.every;
+    m_probe_timer = m_context.loop.add_timer(first, guarded(m_self, [](Instance& self) {
+        self.m_probe_timer = 0;
+        self.probe_health();
+    }));
+}
+
+void Instance::probe_health()
+{
+    const spec::CheckSpec& health = m_spec->health;
+    if (m_state != InstanceState::Running || health.kind == spec::CheckKind::None)
+        return;
+    m_probe = Probe::start(m_context.loop, health, probe_address(*m_spec, health, m_index),
+        std::chrono::duration_cast<std::chrono::milliseconds>(health.timeout), probe_environment(),
+        guarded(m_self, [](Instance& self, const ProbeResult& result) {
+            self.m_probe.reset();
+            self.on_health_result(result);
+        }));
+}
+
+void Instance::on_health_result(const ProbeResult& result)
+{
+    const spec::CheckSpec& health = m_spec->health;
+    if (result.passed) {
+        if (m_health_failures > 0)
+            m_context.events.record(
+                m_name, "health-recovered", fmt::format("after {} failure(s): {}", m_health_failures, result.detail));
+        m_health_failures = 0;
+    } else {
+        ++m_health_failures;
+        m_context.events.record(
+            m_name, "health-failed", fmt::format("{}/{}: {}", m_health_failures, health.fails, result.detail));
+        if (m_health_failures >= health.fails) {
+            ask_replacement(fmt::format("unhealthy: {} health checks failed in a row", m_health_failures));
+            return;
+        }
+    }
+    m_probe_timer = m_context.loop.add_timer(health.every, guarded(m_self, [](Instance& self) {
+        self.m_probe_timer = 0;
+        self.probe_health();
+    }));
+}
+
+// A successor must stay up a little after it says it is ready before an old
+// instance stops: a server that reports READY and then fails (a worker that
+// cannot boot) is caught here, while the old instance still serves.
+void Instance::begin_settling()
+{
+    auto settle = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(m_spec->stable_after), settle_time);
+    m_settle_timer = m_context.loop.add_timer(settle, guarded(m_self, [](Instance& self) {
+        self.m_settle_timer = 0;
+        if (self.m_state == InstanceState::Running)
+            self.end_trial(true, {});
+    }));
+}
+
+void Instance::end_trial(bool ready, const std::string& why)
+{
+    if (!m_trial)
+        return;
+    auto trial = std::move(m_trial);
+    m_trial = nullptr;
+    trial(ready, why);
+}
+
+void Instance::ask_replacement(std::string reason)
+{
+    if (m_replacement_asked || m_state != InstanceState::Running)
+        return;
+    m_replacement_asked = true;
+    m_context.events.record(m_name, "recycle", reason);
+    if (m_resources.request_replacement)
+        m_resources.request_replacement(std::move(reason));
+    else
+        restart();
+}
+
+ProbeEnvironment Instance::probe_environment() const
+{
+    return ProbeEnvironment{.env = child_environment(), .cwd = m_spec->cwd, .output_fd = m_resources.log_fd};
 }
 
 std::vector<std::string> Instance::child_environment() const
@@ -311,6 +540,10 @@ std::vector<std::string> Instance::child_environment() const
     merged["TEND_RUN_ID"] = m_run_id;
     if (m_spec->port)
         merged["PORT"] = std::to_string(*m_spec->port + m_index);
+    if (!m_resources.sockets.empty()) {
+        merged["LISTEN_FDS"] = std::to_string(m_resources.sockets.size());
+        merged["LISTEN_FDNAMES"] = m_resources.socket_names;
+    }
     std::vector<std::string> out;
     out.reserve(merged.size());
     for (const auto& [key, value] : merged)
@@ -360,6 +593,11 @@ void Instance::sample(const ProcessSnapshot& snapshot, MonoTime now)
     m_last_sample = now;
     m_rss_bytes = usage.rss_bytes;
     m_processes = usage.processes;
+    if (m_spec->max_memory && m_rss_bytes > *m_spec->max_memory)
+        ask_replacement(
+            fmt::format("memory {} is over max_memory {}", format_size(m_rss_bytes), format_size(*m_spec->max_memory)));
+    else if (m_recycle_at && now >= *m_recycle_at)
+        ask_replacement(fmt::format("reached max_age {}", format_duration(*m_spec->max_age)));
 }
 
 InstanceStatus Instance::status() const
@@ -375,6 +613,8 @@ InstanceStatus Instance::status() const
         .cpu_percent = m_cpu_percent,
         .rss_bytes = m_rss_bytes,
         .processes = m_processes,
+        .status_text = m_status_text,
+        .health_failures = m_health_failures,
     };
     if (m_backoff_timer != 0) {
         status.retry_in = std::max(std::chrono::milliseconds(0),

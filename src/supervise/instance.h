@@ -1,6 +1,8 @@
 // One running copy of a process group ("web.2") and its lifecycle.
 //
-//   Stopped --start--> Starting --1s alive--> Running
+//   Stopped --start--> Starting --ready check passes (or 1s alive)--> Running
+//   Starting --ready deadline passes--> Stopping --> Backoff (counts as a quick failure)
+//   Running --health fails N times | max_memory | max_age--> asks its group for a replacement
 //   Starting|Running --exit--> Backoff|CrashLooping --timer--> Starting   (restart policy)
 //                          \--> Starting (stable run: at once)  \--> Exited (policy says no)
 //   Starting|Running --stop--> Stopping --main exited and tree gone--> Stopped
@@ -20,6 +22,7 @@
 #include "loop/loop.h"
 #include "spec/app_spec.h"
 #include "store/events.h"
+#include "supervise/probe.h"
 #include "supervise/process_tree.h"
 #include "supervise/restart_policy.h"
 #include "supervise/tree_killer.h"
@@ -42,6 +45,14 @@ struct InstanceContext {
     std::uint64_t next_run = 1;
 };
 
+// What an instance borrows from its group.
+struct InstanceResources {
+    int log_fd = -1;
+    std::vector<int> sockets;  // passed as fds 3.. (LISTEN_FDS)
+    std::string socket_names;  // LISTEN_FDNAMES
+    std::function<void(std::string reason)> request_replacement;  // health, memory, age
+};
+
 struct InstanceStatus {
     std::string name;
     InstanceState state = InstanceState::Stopped;
@@ -54,16 +65,23 @@ struct InstanceStatus {
     std::uint64_t rss_bytes = 0;  // whole process tree
     std::size_t processes = 0;  // in the tree
     std::optional<std::chrono::milliseconds> retry_in;
+    std::string status_text;  // the last STATUS= the process sent
+    int health_failures = 0;  // consecutive
 };
 
 class Instance {
 public:
-    Instance(InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, int index, int log_fd);
+    Instance(InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, int index,
+        InstanceResources resources);
     ~Instance();
     Instance(const Instance&) = delete;
     Instance& operator=(const Instance&) = delete;
 
     void start();
+    // Starts a successor for a rolling replacement: it is never restarted; `done`
+    // says once whether it became ready (then it behaves like any instance) or why not.
+    using TrialDone = std::function<void(bool ready, const std::string& why)>;
+    void start_trial(TrialDone done);
     // `done` runs once the main process has exited and nothing of its tree is left.
     void stop(std::function<void()> done = {});
     // Manual restart: resets the failure counters, stops, and starts again.
@@ -85,7 +103,7 @@ public:
     [[nodiscard]] InstanceStatus status() const;
 
 private:
-    enum class Event { Start, Stop, Restart, Exited, Ready, BackoffElapsed, TreeGone };
+    enum class Event { Start, Stop, Restart, Ready, ReadyFailed, BackoffElapsed, TreeGone };
     enum class Want { Up, Down };
 
     void handle(Event event);
@@ -98,6 +116,16 @@ private:
     void finish_stop_if_done();
     void enter(InstanceState state, std::string_view why = {});
     void cancel_timers();
+    void begin_readiness();
+    void probe_readiness();
+    void on_notify_readable();
+    void begin_health();
+    void probe_health();
+    void on_health_result(const ProbeResult& result);
+    void begin_settling();
+    void end_trial(bool ready, const std::string& why);
+    void ask_replacement(std::string reason);
+    [[nodiscard]] ProbeEnvironment probe_environment() const;
     void notify_stopped();
     [[nodiscard]] std::vector<std::string> child_environment() const;
     [[nodiscard]] std::vector<std::string> child_argv() const;
@@ -107,7 +135,7 @@ private:
     InstanceContext& m_context;
     std::shared_ptr<const spec::ProcessSpec> m_spec;
     int m_index;
-    int m_log_fd;
+    InstanceResources m_resources;
     std::string m_name;
     InstanceState m_state = InstanceState::Stopped;
     Want m_want = Want::Down;
@@ -119,7 +147,18 @@ private:
     bool m_main_exited = true;
     bool m_tree_gone = true;
 
-    TimerId m_ready_timer = 0;
+    TimerId m_ready_timer = 0;  // deadline, or the 1s rule when there is no ready check
+    TimerId m_probe_timer = 0;  // the next readiness or health probe
+    TimerId m_settle_timer = 0;  // a successor's time to prove it stays up
+    std::unique_ptr<Probe> m_probe;
+    std::string m_last_probe;  // what the last failed probe said
+    os::UniqueFd m_notify_fd;
+    std::string m_status_text;
+    int m_health_failures = 0;
+    std::optional<MonoTime> m_recycle_at;  // max_age, with its spread
+    bool m_replacement_asked = false;
+    bool m_failed_start = false;  // stopping because readiness never came
+    TrialDone m_trial;
     TimerId m_backoff_timer = 0;
     MonoTime m_retry_at{};
     FailureCount m_failures;

@@ -32,22 +32,23 @@ Supervisor::~Supervisor() = default;
 Result<spec::Plan> Supervisor::apply(const spec::AppSpec& next)
 {
     spec::Plan plan = make_plan(m_spec, next);
-    // Open every new group's log first, so a failure changes nothing.
-    std::map<std::string, os::UniqueFd> logs;
+    // Open every new group's log and bind its sockets first, so a failure changes nothing.
+    std::map<std::string, std::unique_ptr<Group>> added;
     for (const spec::GroupChange& change : plan.groups) {
         if (change.kind != spec::ChangeKind::Added)
             continue;
         auto fd = os::open_append(fmt::format("{}/{}.log", m_options.log_directory, change.name));
         if (!fd)
             return fd.error().context(fmt::format("process {}", change.name));
-        logs.emplace(change.name, fd.release_value());
+        auto spec = std::make_shared<const spec::ProcessSpec>(next.processes.at(change.name));
+        auto group = TRY(Group::create(m_context, spec, fd.release_value()));
+        added.emplace(change.name, std::move(group));
     }
     m_context.environment = next.environment;
     for (const spec::GroupChange& change : plan.groups) {
         switch (change.kind) {
         case spec::ChangeKind::Added: {
-            auto spec = std::make_shared<const spec::ProcessSpec>(next.processes.at(change.name));
-            auto group = std::make_unique<Group>(m_context, spec, std::move(logs.at(change.name)));
+            auto group = std::move(added.at(change.name));
             group->start_when_ready = !m_shutting_down;
             m_groups.emplace(change.name, std::move(group));
             break;
@@ -59,10 +60,16 @@ Result<spec::Plan> Supervisor::apply(const spec::AppSpec& next)
             group->stop([this, name = change.name] { m_loop.defer([this, name] { m_removed.erase(name); }); });
             break;
         }
-        default:
-            m_groups.at(change.name)
-                ->apply(std::make_shared<const spec::ProcessSpec>(next.processes.at(change.name)), change.kind);
+        default: {
+            auto applied
+                = m_groups.at(change.name)
+                      ->apply(std::make_shared<const spec::ProcessSpec>(next.processes.at(change.name)), change.kind);
+            if (!applied) {
+                m_events.record(change.name, "apply-failed", applied.error().message());
+                return applied.error();
+            }
             break;
+        }
         }
         if (change.kind != spec::ChangeKind::Unchanged)
             m_events.record(change.name, "applied",
@@ -125,13 +132,14 @@ Result<void> Supervisor::stop(const std::string& target, std::function<void()> d
     return Ok{};
 }
 
-Result<void> Supervisor::restart(const std::string& target)
+Result<void> Supervisor::restart(const std::string& target, std::function<void(Result<void>)> done)
 {
     auto resolved = TRY(resolve(target));
+    std::string reason = "restart requested";
     if (resolved.instance != nullptr)
-        resolved.instance->restart();
+        resolved.group->replace(resolved.instance->index(), reason, std::move(done));
     else
-        resolved.group->restart();
+        resolved.group->replace_all(reason, std::move(done));
     return Ok{};
 }
 
@@ -244,6 +252,8 @@ std::vector<GroupStatus> Supervisor::status() const
             .name = name,
             .instances = group->spec().instances,
             .ready = group->started() && group->ready(),
+            .replacing = group->replacing(),
+            .rollout_error = group->last_rollout_error(),
             .members = group->status(),
         });
     }

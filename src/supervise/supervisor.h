@@ -27,6 +27,8 @@ struct GroupStatus {
     std::string name;
     int instances = 0;
     bool ready = false;
+    bool replacing = false;  // a rolling replacement is under way
+    std::string rollout_error;  // why the last one stopped short; empty when it succeeded
     std::vector<InstanceStatus> members;
 };
 
@@ -43,7 +45,8 @@ public:
     // `done` runs when the action has completed (for stop and restart).
     Result<void> start(const std::string& target);
     Result<void> stop(const std::string& target, std::function<void()> done);
-    Result<void> restart(const std::string& target);
+    // Replaces the target's instances as its rollout says; `done` gets the outcome.
+    Result<void> restart(const std::string& target, std::function<void(Result<void>)> done = {});
 
     // Stops every group, dependents before what they depend on, then ends any
     // descendant still alive. `done` runs once nothing is left.

@@ -108,3 +108,56 @@ def tend(tmp_path):
     harness = Tend(tmp_path)
     yield harness
     harness.cleanup()
+
+
+APPS = Path(__file__).resolve().parent / "apps"
+
+
+class Load:
+    """A bounded load generator on 127.0.0.1: `threads` clients send requests
+    one after another, each on a new connection, until stopped or until
+    `max_seconds` have passed. Every error and non-200 answer is counted."""
+
+    def __init__(self, port, threads=4, max_seconds=60):
+        import threading
+        self.port = port
+        self.failures = []
+        self.bodies = []
+        self.count = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._deadline = time.monotonic() + max_seconds
+        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+
+    def _run(self):
+        import http.client
+        while not self._stop.is_set() and time.monotonic() < self._deadline:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                connection.request("GET", "/")
+                response = connection.getresponse()
+                body = response.read().decode()
+                connection.close()
+                with self._lock:
+                    self.count += 1
+                    self.bodies.append(body)
+                    if response.status != 200:
+                        self.failures.append(f"HTTP {response.status}")
+            except Exception as error:  # every failure is what the test is about
+                with self._lock:
+                    self.count += 1
+                    self.failures.append(repr(error))
+
+    def __enter__(self):
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=20)
+
+    def wait_for_requests(self, n, timeout=20):
+        start = self.count
+        wait_until(lambda: self.count >= start + n, timeout, f"{n} more requests")

@@ -1,9 +1,9 @@
-#include "api/http.h"
+#include "http/message.h"
 
 #include <fmt/format.h>
 #include <http_parser.h>
 
-namespace tend::api {
+namespace tend::http {
 
 struct MessageParser::State {
     http_parser parser{};
@@ -159,4 +159,4 @@ std::string url_encode(std::string_view text)
     return out;
 }
 
-}  // namespace tend::api
+}  // namespace tend::http

@@ -10,7 +10,7 @@
 
 #include "base/result.h"
 
-namespace tend::api {
+namespace tend::http {
 
 struct Request {
     std::string method;
@@ -60,4 +60,4 @@ std::string_view status_text(int status);
 // Percent-encodes a query value.
 std::string url_encode(std::string_view text);
 
-}  // namespace tend::api
+}  // namespace tend::http

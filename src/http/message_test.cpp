@@ -1,8 +1,8 @@
-#include "api/http.h"
+#include "http/message.h"
 
 #include <gtest/gtest.h>
 
-namespace tend::api {
+namespace tend::http {
 namespace {
 
 TEST(HttpTest, ParsesARequestFedInPieces)
@@ -38,4 +38,4 @@ TEST(HttpTest, RejectsGarbageAndOversizedBodies)
 }
 
 }  // namespace
-}  // namespace tend::api
+}  // namespace tend::http
