@@ -282,7 +282,7 @@ def main():
     parser.add_argument("--tend", required=True)
     parser.add_argument("--child", required=True)
     parser.add_argument("--kills", type=int, default=50)
-    parser.add_argument("--only", choices=["memory", "restart", "scale"])
+    parser.add_argument("--only", choices=["memory", "restart", "scale", "zero-downtime"])
     parser.add_argument("--managers", default="tend,supervisord,pm2", help="comma-separated subset")
     args = parser.parse_args()
     args.tend = os.path.abspath(args.tend)
@@ -320,8 +320,32 @@ def main():
                 finally:
                     manager.shutdown()
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        for sub in "abc":
+            shutil.rmtree(work / sub, ignore_errors=True)
     report(results, args.kills)
+    if args.only in (None, "zero-downtime"):
+        run_zero_downtime(args, work)
+
+
+def run_zero_downtime(args, work):
+    import zero_downtime
+    runners = {
+        "tend": lambda: zero_downtime.run_tend(args.tend, work / "zd-tend"),
+        "supervisord": lambda: zero_downtime.run_supervisord(work / "zd-supervisord"),
+        "pm2": lambda: zero_downtime.run_pm2(work / "zd-pm2"),
+    }
+    results = {}
+    for name, runner in runners.items():
+        if name not in args.managers.split(","):
+            continue
+        print(f"running zero-downtime for {name}...", file=sys.stderr, flush=True)
+        try:
+            results[name] = runner()
+        except Exception as error:  # a peer that fails is reported, not fatal
+            print(f"  {name}: {error}", file=sys.stderr)
+            results[name] = None
+    shutil.rmtree(work, ignore_errors=True)
+    zero_downtime.report(results)
 
 
 def report(results, kills):

@@ -10,7 +10,7 @@ build_packages=(
   libcctz-dev libfmt-dev libhttp-parser-dev
 )
 test_packages=(libgtest-dev libgmock-dev python3 python3-pytest procps gunicorn python3-flask)
-bench_packages=(libbenchmark-dev supervisor)
+bench_packages=(libbenchmark-dev supervisor wrk)
 
 wanted=("${build_packages[@]}")
 case "${1:-build}" in

@@ -210,7 +210,7 @@ private:
 Handler make_handler(DaemonControl& control)
 {
     auto handlers = std::make_shared<Handlers>(control);
-    return [handlers](const Request& request, const Caller& caller, Responder respond) {
+    return [handlers](const Request& request, const Caller& caller, const Responder& respond) {
         handlers->handle(request, caller, respond);
     };
 }

@@ -100,7 +100,7 @@ void Server::on_readable(Connection& connection)
     });
 }
 
-void Server::respond(std::uint64_t id, Response response)
+void Server::respond(std::uint64_t id, const Response& response)
 {
     auto it = m_connections.find(id);
     if (it == m_connections.end() || !it->second->output.empty())

@@ -44,7 +44,7 @@ private:
     void accept_all();
     void on_event(std::uint64_t id, FdEvent event);
     void on_readable(Connection& connection);
-    void respond(std::uint64_t id, Response response);
+    void respond(std::uint64_t id, const Response& response);
     void flush(Connection& connection);
     void close(std::uint64_t id);
 

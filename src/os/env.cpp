@@ -63,6 +63,7 @@ void exit_now(int code)
 void exec_self(const std::vector<std::string>& argv)
 {
     std::vector<char*> raw;
+    raw.reserve(argv.size() + 1);
     for (const std::string& arg : argv)
         raw.push_back(const_cast<char*>(arg.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
     raw.push_back(nullptr);

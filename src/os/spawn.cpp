@@ -123,6 +123,7 @@ Result<pid_t> spawn(const SpawnOptions& options)
     // Everything the child needs is laid out before fork: after fork only
     // async-signal-safe calls are allowed.
     std::vector<char*> argv;
+    argv.reserve(options.argv.size() + 1);
     for (const std::string& arg : options.argv)
         argv.push_back(const_cast<char*>(arg.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
     argv.push_back(nullptr);
@@ -131,6 +132,7 @@ Result<pid_t> spawn(const SpawnOptions& options)
     if (options.set_listen_pid)
         env_storage.push_back("LISTEN_PID=" + std::string(16, '\0'));
     std::vector<char*> envp;
+    envp.reserve(env_storage.size() + 1);
     for (std::string& entry : env_storage)
         envp.push_back(entry.data());
     envp.push_back(nullptr);
