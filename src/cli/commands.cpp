@@ -5,6 +5,7 @@
 
 #include "base/strings.h"
 #include "cli/client_side.h"
+#include "cli/logs_command.h"
 #include "cli/render.h"
 #include "daemon/daemon.h"
 #include "os/files.h"
@@ -207,6 +208,19 @@ const std::array table{
             command.add_option("-n", options.lines, "With --events: how many (default 20)");
         },
         run_status},
+    Command{"logs", "Show output of every process, stamped; follow it, filter by time or pattern",
+        [](CLI::App& command, Options& options) {
+            command.add_option("name", options.target, "A process group (web) or one instance (web.2)");
+            command.add_flag("-f,--follow", options.follow, "Keep printing new lines as they are written");
+            command.add_option(
+                "--since", options.since, "From this time on: 1h, 30m, 2026-11-22, 2026-11-22T03:04:05Z");
+            command.add_option("--until", options.until, "Before this time");
+            command.add_option("--grep", options.grep, "Only lines whose text matches this (extended) regex");
+            command.add_option("-n,--lines", options.log_lines, "Only the last N lines (default 100 without --since)");
+            command.add_flag("--json", options.json, "One JSON object per line");
+            command.add_flag("--events", options.events, "Interleave tend's own events");
+        },
+        run_logs},
     Command{"start", "Start a process group or one instance",
         [](CLI::App& command, Options& options) { add_target(command, options); }, target_action("start", "started")},
     Command{"stop", "Stop a process group or one instance (waits until its whole tree is gone)",

@@ -26,6 +26,11 @@ struct Options {
     bool reference = false;
     bool resume = false;
     int lines = 20;
+    int log_lines = -1;  // logs -n; -1: the default
+    bool follow = false;  // logs -f
+    std::string since;  // logs --since
+    std::string until;  // logs --until
+    std::string grep;  // logs --grep
 };
 
 struct Command {

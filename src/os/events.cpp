@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -122,4 +123,43 @@ void ignore_sigpipe()
 {
     ::signal(SIGPIPE, SIG_IGN);
 }
+}  // namespace tend::os
+
+namespace tend::os {
+
+Result<UniqueFd> make_inotify()
+{
+    int fd = ::inotify_init1(IN_CLOEXEC);
+    if (fd < 0)
+        return Error::from_errno("inotify_init1");
+    return UniqueFd(fd);
+}
+
+Result<void> watch_directory(int inotify_fd, const std::string& directory)
+{
+    if (::inotify_add_watch(
+            inotify_fd, directory.c_str(), IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE)
+        < 0)
+        return Error::from_errno("inotify_add_watch " + directory);
+    return Ok{};
+}
+
+Result<std::vector<InotifyEvent>> read_inotify(int inotify_fd)
+{
+    alignas(inotify_event) char buffer[8192];
+    ssize_t n = 0;
+    do {
+        n = ::read(inotify_fd, buffer, sizeof buffer);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return Error::from_errno("read inotify");
+    std::vector<InotifyEvent> events;
+    for (ssize_t at = 0; at < n;) {
+        auto* event = reinterpret_cast<inotify_event*>(buffer + at);  // NOLINT
+        events.push_back({event->len > 0 ? std::string(event->name) : std::string(), event->mask});
+        at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+    }
+    return events;
+}
+
 }  // namespace tend::os

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <initializer_list>
 #include <span>
+#include <string>
 #include <sys/epoll.h>
+#include <vector>
 
 #include "base/result.h"
 #include "os/fd.h"
@@ -62,4 +64,20 @@ void drain_timer(int timer_fd);
 namespace tend::os {
 // Writes to a closed pipe or socket return EPIPE instead of killing the daemon.
 void ignore_sigpipe();
+}  // namespace tend::os
+
+namespace tend::os {
+
+struct InotifyEvent {
+    std::string name;  // file name within the watched directory
+    std::uint32_t mask = 0;
+};
+
+// An inotify instance (blocking reads: for the CLI's `logs -f`).
+Result<UniqueFd> make_inotify();
+// Watches a directory for files created, written, moved in or out, deleted.
+Result<void> watch_directory(int inotify_fd, const std::string& directory);
+// Blocks until events arrive.
+Result<std::vector<InotifyEvent>> read_inotify(int inotify_fd);
+
 }  // namespace tend::os

@@ -1,8 +1,10 @@
 #include "os/files.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
@@ -163,6 +165,60 @@ Result<std::uint64_t> free_bytes(const std::string& path)
     if (::statvfs(path.c_str(), &info) != 0)
         return Error::from_errno(fmt::format("statvfs {}", path));
     return static_cast<std::uint64_t>(info.f_bavail) * info.f_frsize;
+}
+
+}  // namespace tend::os
+
+namespace tend::os {
+
+Result<FileIdentity> identity_of(int fd)
+{
+    struct stat st {};
+    if (::fstat(fd, &st) != 0)
+        return Error::from_errno("fstat");
+    return FileIdentity{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+        static_cast<std::uint64_t>(st.st_size)};
+}
+
+Result<FileIdentity> identity_of(const std::string& path)
+{
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return Error::from_errno(fmt::format("stat {}", path));
+    return FileIdentity{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+        static_cast<std::uint64_t>(st.st_size)};
+}
+
+Result<void> rename_file(const std::string& from, const std::string& to)
+{
+    if (::rename(from.c_str(), to.c_str()) != 0)
+        return Error::from_errno(fmt::format("rename {} to {}", from, to));
+    return Ok{};
+}
+
+Result<std::vector<DirectoryEntry>> list_files(const std::string& directory, std::string_view prefix)
+{
+    DIR* dir = ::opendir(directory.c_str());
+    if (dir == nullptr)
+        return Error::from_errno(fmt::format("opendir {}", directory));
+    std::vector<DirectoryEntry> entries;
+    while (struct dirent* entry = ::readdir(dir)) {
+        std::string_view name = entry->d_name;
+        if (!name.starts_with(prefix))
+            continue;
+        struct stat st {};
+        std::string path = directory + "/" + std::string(name);
+        if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+            entries.push_back({std::string(name), static_cast<std::uint64_t>(st.st_size)});
+    }
+    ::closedir(dir);
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    return entries;
+}
+
+void grow_pipe(int fd, int bytes)
+{
+    ::fcntl(fd, F_SETPIPE_SZ, bytes);
 }
 
 }  // namespace tend::os

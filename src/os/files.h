@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "os/fd.h"
@@ -54,5 +55,32 @@ Result<UniqueFd> open_null();
 
 // Bytes available to unprivileged users on the file system holding `path`.
 Result<std::uint64_t> free_bytes(const std::string& path);
+
+}  // namespace tend::os
+
+namespace tend::os {
+
+// Identity of an open file or a path (device and inode), to notice a log file
+// deleted or replaced under tend.
+struct FileIdentity {
+    std::uint64_t device = 0;
+    std::uint64_t inode = 0;
+    std::uint64_t size = 0;
+    bool operator==(const FileIdentity& other) const { return device == other.device && inode == other.inode; }
+};
+Result<FileIdentity> identity_of(int fd);
+Result<FileIdentity> identity_of(const std::string& path);
+
+Result<void> rename_file(const std::string& from, const std::string& to);
+
+struct DirectoryEntry {
+    std::string name;
+    std::uint64_t size = 0;
+};
+// Regular files in a directory whose names start with `prefix`, sorted by name.
+Result<std::vector<DirectoryEntry>> list_files(const std::string& directory, std::string_view prefix);
+
+// Makes a pipe's buffer larger (best effort; Linux caps it for non-root users).
+void grow_pipe(int fd, int bytes);
 
 }  // namespace tend::os

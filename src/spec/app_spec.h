@@ -45,6 +45,16 @@ struct ListenSpec {
     bool operator==(const ListenSpec&) const = default;
 };
 
+// Rotation and retention of a group's log file.
+struct LogSpec {
+    std::uint64_t max_size = 10ULL << 20U;  // rotate past this size
+    Duration max_age = std::chrono::hours(24);  // rotate a non-empty file this old
+    int keep = 10;  // rotated files kept
+    std::uint64_t max_total = 100ULL << 20U;  // bytes of rotated files kept
+    bool compress = true;  // gzip rotated files
+    bool operator==(const LogSpec&) const = default;
+};
+
 // How a group is replaced on restart, apply and recycling.
 enum class Rollout {
     Rolling,  // start a new instance, wait until ready, stop an old one; repeat
@@ -82,6 +92,7 @@ struct ProcessSpec {
     Rollout rollout = Rollout::Rolling;
     std::optional<std::uint64_t> max_memory;  // RSS of the whole tree; over it: recycled
     std::optional<Duration> max_age;  // recycled after this long (with a random spread)
+    LogSpec logs;
     SourceLocation where;  // the [process.NAME] header
 
     bool operator==(const ProcessSpec& other) const = default;

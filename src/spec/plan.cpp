@@ -43,7 +43,7 @@ bool policy_differs(const ProcessSpec& a, const ProcessSpec& b)
     return a.restart != b.restart || a.stable_after != b.stable_after || a.max_backoff != b.max_backoff
         || a.stop_signal != b.stop_signal || a.stop_timeout != b.stop_timeout || a.after != b.after
         || a.ready != b.ready || a.health != b.health || a.rollout != b.rollout || a.max_memory != b.max_memory
-        || a.max_age != b.max_age;
+        || a.max_age != b.max_age || a.logs != b.logs;
 }
 
 GroupChange compare(const ProcessSpec& before, const ProcessSpec& after, const std::string& environment_change)

@@ -360,6 +360,42 @@ Result<void> apply_max_age(ProcessSpec& spec, const toml::node& node, const Sett
     return Ok{};
 }
 
+Result<void> apply_logs(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+{
+    const auto* table = node.as_table();
+    if (table == nullptr)
+        return wrong_type(node, "a table, e.g. { max_size = \"10MiB\", keep = 5 }");
+    for (const auto& [key, value] : *table) {
+        std::string_view name = key.str();
+        if (name == "max_size") {
+            auto text = TRY(as_string(value));
+            spec.logs.max_size = TRY(parse_size(text));
+        } else if (name == "max_total") {
+            auto text = TRY(as_string(value));
+            spec.logs.max_total = TRY(parse_size(text));
+        } else if (name == "max_age") {
+            spec.logs.max_age = TRY(as_duration(value));
+        } else if (name == "keep") {
+            const auto* number = value.as_integer();
+            if (number == nullptr || number->get() < 0 || number->get() > 10000)
+                return Error("keep must be an integer from 0 to 10000");
+            spec.logs.keep = static_cast<int>(number->get());
+        } else if (name == "compress") {
+            if (!value.is_boolean())
+                return wrong_type(value, "a boolean");
+            spec.logs.compress = value.value_or(true);
+        } else {
+            std::vector<std::string> keys{"max_size", "max_age", "keep", "max_total", "compress"};
+            auto suggestion = closest_match(name, keys);
+            return Error(fmt::format("unknown key \"{}\" in logs{}", name,
+                suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion) : std::string()));
+        }
+    }
+    if (spec.logs.max_size < 4096)
+        return Error("logs.max_size must be at least 4KiB");
+    return Ok{};
+}
+
 // --- top-level settings ---------------------------------------------------------
 
 Result<void> apply_app(AppSpec& spec, const toml::node& node)
@@ -423,6 +459,10 @@ constexpr std::array table{
         "Replace an instance after it has run this long (each instance gets up to 10% less, so they do not "
         "recycle together).",
         apply_max_age, nullptr},
+    Setting{"logs", Section::Defaults, "table", "see meaning",
+        "Rotation and retention of the group's log: `max_size` (\"10MiB\"), `max_age` (\"24h\"), `keep` (10 rotated "
+        "files), `max_total` (\"100MiB\" of rotated files), `compress` (true: gzip).",
+        apply_logs, nullptr},
     Setting{"env", Section::Defaults, "table of strings", "{}",
         "Environment variables. A process's table is laid over the `[defaults]` one key by key.", apply_env, nullptr},
     Setting{"env_file", Section::Defaults, "string (path)", "(none)",

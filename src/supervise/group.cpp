@@ -44,18 +44,29 @@ Result<std::vector<os::UniqueFd>> bind_sockets(
     return sockets;
 }
 
-Result<std::unique_ptr<Group>> Group::create(
-    InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, os::UniqueFd log_fd)
+logs::RotationPolicy rotation_policy(const spec::LogSpec& spec)
 {
-    auto sockets = TRY(bind_sockets(*spec, nullptr, nullptr));
-    return std::unique_ptr<Group>(new Group(context, std::move(spec), std::move(log_fd), std::move(sockets)));
+    return logs::RotationPolicy{
+        .max_size = spec.max_size,
+        .max_age = std::chrono::duration_cast<std::chrono::milliseconds>(spec.max_age),
+        .keep = spec.keep,
+        .max_total = spec.max_total,
+        .compress = spec.compress,
+    };
 }
 
-Group::Group(InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, os::UniqueFd log_fd,
-    std::vector<os::UniqueFd> sockets)
+Result<std::unique_ptr<Group>> Group::create(
+    InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, std::unique_ptr<logs::LogFile> log)
+{
+    auto sockets = TRY(bind_sockets(*spec, nullptr, nullptr));
+    return std::unique_ptr<Group>(new Group(context, std::move(spec), std::move(log), std::move(sockets)));
+}
+
+Group::Group(InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec,
+    std::unique_ptr<logs::LogFile> log, std::vector<os::UniqueFd> sockets)
     : m_context(context)
     , m_spec(std::move(spec))
-    , m_log_fd(std::move(log_fd))
+    , m_log(std::move(log))
     , m_sockets(std::move(sockets))
     , m_self(std::make_shared<Group*>(this))
 {
@@ -66,7 +77,7 @@ Group::~Group() = default;
 
 std::unique_ptr<Instance> Group::make_instance(int index)
 {
-    InstanceResources resources{.log_fd = m_log_fd.get()};
+    InstanceResources resources{.log = m_log.get()};
     for (const os::UniqueFd& socket : m_sockets) {
         resources.sockets.push_back(socket.get());
         resources.socket_names += (resources.socket_names.empty() ? "" : ":") + m_spec->name;
@@ -241,6 +252,7 @@ Result<void> Group::apply(std::shared_ptr<const spec::ProcessSpec> spec, spec::C
         m_sockets = std::move(sockets);
     }
     m_spec = std::move(spec);
+    m_log->set_policy(rotation_policy(m_spec->logs));
     for (auto& instance : m_instances)
         instance->update_spec(m_spec);
     if (kind == spec::ChangeKind::Changed) {

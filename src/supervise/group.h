@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "logs/log_file.h"
 #include "os/fd.h"
 #include "spec/plan.h"
 #include "supervise/instance.h"
@@ -20,7 +21,7 @@ class Group {
 public:
     // Binds the group's sockets. Fails (binding nothing) when one cannot be bound.
     static Result<std::unique_ptr<Group>> create(
-        InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, os::UniqueFd log_fd);
+        InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, std::unique_ptr<logs::LogFile> log);
     ~Group();
     Group(const Group&) = delete;
     Group& operator=(const Group&) = delete;
@@ -56,6 +57,7 @@ public:
 
     Instance* find(int index);
     void sample(const ProcessSnapshot& snapshot, MonoTime now);
+    void tick_log() { m_log->tick(); }
     [[nodiscard]] std::vector<InstanceStatus> status() const;
 
 private:
@@ -65,7 +67,7 @@ private:
         std::function<void(Result<void>)> done;
     };
 
-    Group(InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, os::UniqueFd log_fd,
+    Group(InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, std::unique_ptr<logs::LogFile> log,
         std::vector<os::UniqueFd> sockets);
     std::unique_ptr<Instance> make_instance(int index);
     void resize();
@@ -76,7 +78,7 @@ private:
 
     InstanceContext& m_context;
     std::shared_ptr<const spec::ProcessSpec> m_spec;
-    os::UniqueFd m_log_fd;
+    std::unique_ptr<logs::LogFile> m_log;  // declared before the instances: it outlives their captures
     std::vector<os::UniqueFd> m_sockets;
     std::vector<std::unique_ptr<Instance>> m_instances;
     std::vector<std::unique_ptr<Instance>> m_retiring;  // replaced or scaled away, still stopping
@@ -88,6 +90,8 @@ private:
     bool m_started = false;
     std::shared_ptr<Group*> m_self;
 };
+
+logs::RotationPolicy rotation_policy(const spec::LogSpec& spec);
 
 // Binds every listen socket of a spec, reusing those of `current` whose
 // address is unchanged (so an apply never rebinds a port in use by itself).

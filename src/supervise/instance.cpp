@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <random>
+#include <tuple>
 
 #include "base/strings.h"
 #include "os/env.h"
@@ -158,13 +159,25 @@ void Instance::handle(Event event)
 void Instance::spawn()
 {
     const spec::ProcessSpec& spec = *m_spec;
+    int out_fd = -1;
+    int err_fd = -1;
+    if (m_resources.log != nullptr) {
+        if (!m_capture)
+            m_capture = std::make_unique<logs::Capture>(m_context.loop, *m_resources.log, m_name);
+        auto pipes = m_capture->open();
+        if (!pipes) {
+            on_spawn_failed(pipes.error().context("capture output"));
+            return;
+        }
+        std::tie(out_fd, err_fd) = *pipes;
+    }
     m_run_id = fmt::format("{}-{}-{}", m_context.app, os::self_pid(), m_context.next_run++);
     os::SpawnOptions options{
         .argv = child_argv(),
         .env = child_environment(),
         .cwd = spec.cwd,
-        .stdout_fd = m_resources.log_fd,
-        .stderr_fd = m_resources.log_fd,
+        .stdout_fd = out_fd,
+        .stderr_fd = err_fd,
         .pass_fds = m_resources.sockets,
         .set_listen_pid = !m_resources.sockets.empty(),
     };
@@ -244,6 +257,9 @@ void Instance::on_spawn_failed(const Error& error)
 
 void Instance::on_exit(const os::ExitStatus& exit)
 {
+    // Whatever the process wrote before it died is in the log before its exit is recorded.
+    if (m_capture)
+        m_capture->drain();
     m_main_exited = true;
     m_last_exit = exit.describe();
     (void)m_context.live.remove(m_name);
@@ -519,7 +535,12 @@ void Instance::ask_replacement(std::string reason)
 
 ProbeEnvironment Instance::probe_environment() const
 {
-    return ProbeEnvironment{.env = child_environment(), .cwd = m_spec->cwd, .output_fd = m_resources.log_fd};
+    int output = -1;
+    if (m_capture) {
+        if (auto pipes = m_capture->open())
+            output = pipes->first;
+    }
+    return ProbeEnvironment{.env = child_environment(), .cwd = m_spec->cwd, .output_fd = output};
 }
 
 std::vector<std::string> Instance::child_environment() const

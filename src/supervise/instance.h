@@ -19,6 +19,7 @@
 #include <string>
 
 #include "base/time.h"
+#include "logs/capture.h"
 #include "loop/loop.h"
 #include "spec/app_spec.h"
 #include "store/events.h"
@@ -47,7 +48,7 @@ struct InstanceContext {
 
 // What an instance borrows from its group.
 struct InstanceResources {
-    int log_fd = -1;
+    logs::LogFile* log = nullptr;  // the group's log; output is captured into it
     std::vector<int> sockets;  // passed as fds 3.. (LISTEN_FDS)
     std::string socket_names;  // LISTEN_FDNAMES
     std::function<void(std::string reason)> request_replacement;  // health, memory, age
@@ -153,6 +154,7 @@ private:
     std::unique_ptr<Probe> m_probe;
     std::string m_last_probe;  // what the last failed probe said
     os::UniqueFd m_notify_fd;
+    std::unique_ptr<logs::Capture> m_capture;  // lives as long as the instance: pipes survive restarts
     std::string m_status_text;
     int m_health_failures = 0;
     std::optional<MonoTime> m_recycle_at;  // max_age, with its spread

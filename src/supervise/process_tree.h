@@ -24,7 +24,8 @@ namespace tend::supervise {
 struct ProcessId {
     pid_t pid = 0;
     std::uint64_t start_ticks = 0;
-    auto operator<=>(const ProcessId&) const = default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 misreads the defaulted comparison
+    auto operator<=>(const ProcessId&)
+        const = default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 misreads the defaulted comparison
 };
 
 struct RunIdentity {

@@ -37,11 +37,12 @@ Result<spec::Plan> Supervisor::apply(const spec::AppSpec& next)
     for (const spec::GroupChange& change : plan.groups) {
         if (change.kind != spec::ChangeKind::Added)
             continue;
-        auto fd = os::open_append(fmt::format("{}/{}.log", m_options.log_directory, change.name));
-        if (!fd)
-            return fd.error().context(fmt::format("process {}", change.name));
         auto spec = std::make_shared<const spec::ProcessSpec>(next.processes.at(change.name));
-        auto group = TRY(Group::create(m_context, spec, fd.release_value()));
+        auto log = std::make_unique<logs::LogFile>(
+            m_loop, m_options.log_directory, change.name, rotation_policy(spec->logs));
+        if (auto opened = log->open(); !opened)
+            return opened.error().context(fmt::format("process {}", change.name));
+        auto group = TRY(Group::create(m_context, spec, std::move(log)));
         added.emplace(change.name, std::move(group));
     }
     m_context.environment = next.environment;
@@ -232,8 +233,10 @@ void Supervisor::tick()
 {
     auto snapshot = ProcessSnapshot::take(os::self_pid());
     MonoTime now = m_loop.now();
-    for (auto& [name, group] : m_groups)
+    for (auto& [name, group] : m_groups) {
         group->sample(snapshot, now);
+        group->tick_log();
+    }
     m_attribution.prune(snapshot);
 }
 

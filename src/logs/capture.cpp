@@ -1,0 +1,144 @@
+#include "logs/capture.h"
+
+#include <cerrno>
+
+#include "os/files.h"
+
+namespace tend::logs {
+namespace {
+
+constexpr std::size_t read_size = 64 * 1024;
+constexpr int pipe_size = 1 << 20;
+
+}  // namespace
+
+Capture::Capture(Loop& loop, LogFile& file, std::string instance)
+    : m_loop(loop)
+    , m_file(file)
+    , m_instance(std::move(instance))
+{}
+
+Capture::~Capture()
+{
+    drain();
+    for (Channel& channel : m_channels) {
+        if (channel.flush_timer != 0)
+            m_loop.cancel_timer(channel.flush_timer);
+        if (channel.read_end.valid())
+            m_loop.remove_fd(channel.read_end.get());
+    }
+}
+
+Result<std::pair<int, int>> Capture::open()
+{
+    if (!m_channels[0].read_end.valid()) {
+        for (Channel& channel : m_channels) {
+            auto pipe = TRY(os::make_pipe());
+            TRY(os::set_nonblocking(pipe.read_end.get()));
+            // A larger pipe absorbs bursts while the loop is busy, so the app rarely waits.
+            os::grow_pipe(pipe.read_end.get(), pipe_size);
+            channel.read_end = std::move(pipe.read_end);
+            channel.write_end = std::move(pipe.write_end);
+            Channel* raw = &channel;
+            TRY(m_loop.add_fd(
+                channel.read_end.get(), os::Interest::Read, [this, raw](FdEvent) { read_available(*raw, false); }));
+        }
+    }
+    return std::pair{m_channels[0].write_end.get(), m_channels[1].write_end.get()};
+}
+
+void Capture::drain()
+{
+    for (Channel& channel : m_channels) {
+        if (!channel.read_end.valid())
+            continue;
+        read_available(channel, true);
+        flush_unfinished(channel);
+    }
+}
+
+void Capture::read_available(Channel& channel, bool until_empty)
+{
+    // One read per wakeup keeps the loop fair to other instances; drain reads all.
+    char buffer[read_size];
+    std::string out;
+    std::size_t lines = 0;
+    do {
+        auto n = os::read_some(channel.read_end.get(), buffer);
+        if (!n || *n == 0)
+            break;
+        m_now = m_loop.clock().wall_now();
+        consume(channel, std::string_view(buffer, *n), out, lines);
+        if (*n < sizeof buffer)
+            break;
+    } while (until_empty);
+    if (!out.empty())
+        m_file.append(out, lines);
+    if (!channel.unfinished.empty() && channel.flush_timer == 0) {
+        Channel* raw = &channel;
+        channel.flush_timer = m_loop.add_timer(flush_delay, [this, raw] {
+            raw->flush_timer = 0;
+            flush_unfinished(*raw);
+        });
+    }
+}
+
+void Capture::consume(Channel& channel, std::string_view data, std::string& out, std::size_t& lines)
+{
+    out.reserve(out.size() + data.size() + data.size() / 2);
+    while (!data.empty()) {
+        std::size_t newline = data.find('\n');
+        if (newline == std::string_view::npos) {
+            channel.unfinished.append(data);
+            while (channel.unfinished.size() >= max_line) {
+                emit(channel, std::string_view(channel.unfinished).substr(0, max_line), true, out, lines);
+                channel.unfinished.erase(0, max_line);
+            }
+            return;
+        }
+        std::string_view line = data.substr(0, newline);
+        data.remove_prefix(newline + 1);
+        if (!channel.unfinished.empty()) {
+            channel.unfinished.append(line);
+            std::string_view whole = channel.unfinished;
+            while (whole.size() > max_line) {
+                emit(channel, whole.substr(0, max_line), true, out, lines);
+                whole.remove_prefix(max_line);
+            }
+            emit(channel, whole, false, out, lines);
+            channel.unfinished.clear();
+            continue;
+        }
+        while (line.size() > max_line) {
+            emit(channel, line.substr(0, max_line), true, out, lines);
+            line.remove_prefix(max_line);
+        }
+        if (!line.empty() && line.back() == '\r')
+            line.remove_suffix(1);
+        emit(channel, line, false, out, lines);
+    }
+}
+
+void Capture::emit(Channel& channel, std::string_view text, bool partial, std::string& out, std::size_t& lines)
+{
+    m_stamper.prefix(out, m_now, m_instance, channel.stream, partial);
+    append_escaped(out, text);
+    out += '\n';
+    ++lines;
+}
+
+void Capture::flush_unfinished(Channel& channel)
+{
+    if (channel.flush_timer != 0)
+        m_loop.cancel_timer(std::exchange(channel.flush_timer, 0));
+    if (channel.unfinished.empty())
+        return;
+    m_now = m_loop.clock().wall_now();
+    std::string out;
+    std::size_t lines = 0;
+    emit(channel, channel.unfinished, true, out, lines);
+    channel.unfinished.clear();
+    m_file.append(out, lines);
+}
+
+}  // namespace tend::logs

@@ -1,0 +1,59 @@
+// Capture of one instance's stdout and stderr: tend owns both pipes, reads
+// them on the event loop as data arrives, stamps every line at read time and
+// appends the records to the group's LogFile.
+//
+// Bounded: at most one 64 KiB read and one unfinished line (max_line bytes)
+// per stream are held. A line longer than max_line is written in pieces; an
+// unfinished line is written as a piece after flush_delay. drain() reads
+// whatever is in the pipes right now: the instance calls it when its process
+// exits, so the last lines are in the file before the exit is recorded.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <string>
+
+#include "logs/log_file.h"
+#include "loop/loop.h"
+#include "os/fd.h"
+
+namespace tend::logs {
+
+class Capture {
+public:
+    static constexpr std::size_t max_line = 16 * 1024;
+    static constexpr auto flush_delay = std::chrono::milliseconds(200);
+
+    Capture(Loop& loop, LogFile& file, std::string instance);
+    ~Capture();
+    Capture(const Capture&) = delete;
+    Capture& operator=(const Capture&) = delete;
+
+    // Creates the pipes; returns the write ends' fds for the child's stdout and
+    // stderr (Capture keeps them, so the pipes live across restarts).
+    Result<std::pair<int, int>> open();
+    void drain();
+
+private:
+    struct Channel {
+        Stream stream;
+        os::UniqueFd read_end;
+        os::UniqueFd write_end;
+        std::string unfinished;
+        TimerId flush_timer = 0;
+    };
+
+    void read_available(Channel& channel, bool until_empty);
+    void consume(Channel& channel, std::string_view data, std::string& out, std::size_t& lines);
+    void emit(Channel& channel, std::string_view text, bool partial, std::string& out, std::size_t& lines);
+    void flush_unfinished(Channel& channel);
+
+    Loop& m_loop;
+    LogFile& m_file;
+    std::string m_instance;
+    std::array<Channel, 2> m_channels{Channel{Stream::Out}, Channel{Stream::Err}};
+    Stamper m_stamper;
+    WallTime m_now;
+};
+
+}  // namespace tend::logs

@@ -1,0 +1,156 @@
+#include "logs/format.h"
+
+#include <cstring>
+#include <ctime>
+#include <fmt/format.h>
+
+namespace tend::logs {
+
+std::string_view to_string(Stream stream)
+{
+    switch (stream) {
+    case Stream::Out: return "out";
+    case Stream::Err: return "err";
+    case Stream::Tend: return "tend";
+    }
+    return "out";
+}
+
+void Stamper::prefix(std::string& out, WallTime time, std::string_view instance, Stream stream, bool partial)
+{
+    std::int64_t micros = to_micros(time);
+    std::int64_t second = micros / 1'000'000;
+    if (second != m_second) {
+        m_second = second;
+        auto as_time_t = static_cast<std::time_t>(second);
+        std::tm parts{};
+        gmtime_r(&as_time_t, &parts);
+        std::strftime(m_rendered, sizeof m_rendered, "%Y-%m-%dT%H:%M:%S.", &parts);
+    }
+    out.append(m_rendered);
+    // Six digits of microseconds, without a format call per line.
+    char digits[7];
+    auto fraction = static_cast<unsigned>(micros % 1'000'000);
+    for (int i = 5; i >= 0; --i) {
+        digits[i] = static_cast<char>('0' + fraction % 10);
+        fraction /= 10;
+    }
+    out.append(digits, 6);
+    out += "Z ";
+    out.append(instance);
+    out += ' ';
+    out.append(to_string(stream));
+    if (partial)
+        out += '+';
+    out += ": ";
+}
+
+namespace {
+
+// Length of the valid UTF-8 sequence at text[0], or 0 when it is not valid.
+std::size_t utf8_length(std::string_view text)
+{
+    auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    unsigned char lead = byte(0);
+    std::size_t length = lead < 0xC2 ? 0 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF5 ? 4 : 0;
+    if (length == 0 || text.size() < length)
+        return 0;
+    for (std::size_t i = 1; i < length; ++i) {
+        if ((byte(i) & 0xC0) != 0x80)
+            return 0;
+    }
+    // Overlong and surrogate forms.
+    if (lead == 0xE0 && byte(1) < 0xA0)
+        return 0;
+    if (lead == 0xED && byte(1) > 0x9F)
+        return 0;
+    if (lead == 0xF0 && byte(1) < 0x90)
+        return 0;
+    if (lead == 0xF4 && byte(1) > 0x8F)
+        return 0;
+    return length;
+}
+
+}  // namespace
+
+void append_escaped(std::string& out, std::string_view text)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    std::size_t clean_start = 0;
+    std::size_t i = 0;
+    auto flush_clean = [&] { out.append(text.substr(clean_start, i - clean_start)); };
+    while (i < text.size()) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c < 0x7F) {
+            ++i;
+            continue;
+        }
+        if (c == '\t') {
+            ++i;
+            continue;
+        }
+        if (c >= 0x80) {
+            std::size_t length = utf8_length(text.substr(i));
+            if (length > 0) {
+                i += length;
+                continue;
+            }
+        }
+        flush_clean();
+        out += "\\x";
+        out += hex[c >> 4U];
+        out += hex[c & 0xFU];
+        ++i;
+        clean_start = i;
+    }
+    flush_clean();
+}
+
+std::optional<Record> parse_record(std::string_view line)
+{
+    // STAMP (27 chars) ' ' INSTANCE ' ' STREAM ': ' TEXT
+    if (line.size() < 30 || line[26] != 'Z' || line[27] != ' ')
+        return std::nullopt;
+    Record record{.stamp = line.substr(0, 27)};
+    std::string_view rest = line.substr(28);
+    std::size_t space = rest.find(' ');
+    if (space == std::string_view::npos)
+        return std::nullopt;
+    record.instance = rest.substr(0, space);
+    rest = rest.substr(space + 1);
+    std::size_t colon = rest.find(": ");
+    if (colon == std::string_view::npos || colon > 5)
+        return std::nullopt;
+    record.stream = rest.substr(0, colon);
+    record.text = rest.substr(colon + 2);
+    return record;
+}
+
+std::optional<std::int64_t> parse_stamp(std::string_view stamp)
+{
+    if (stamp.size() < 27 || stamp[4] != '-' || stamp[10] != 'T' || stamp[19] != '.')
+        return std::nullopt;
+    auto number = [&](std::size_t at, std::size_t length) {
+        int value = 0;
+        for (std::size_t i = at; i < at + length; ++i) {
+            if (stamp[i] < '0' || stamp[i] > '9')
+                return -1;
+            value = value * 10 + (stamp[i] - '0');
+        }
+        return value;
+    };
+    std::tm parts{};
+    parts.tm_year = number(0, 4) - 1900;
+    parts.tm_mon = number(5, 2) - 1;
+    parts.tm_mday = number(8, 2);
+    parts.tm_hour = number(11, 2);
+    parts.tm_min = number(14, 2);
+    parts.tm_sec = number(17, 2);
+    int micros = number(20, 6);
+    if (micros < 0 || parts.tm_year < 0 || parts.tm_mon < 0)
+        return std::nullopt;
+    std::int64_t seconds = timegm(&parts);
+    return seconds * 1'000'000 + micros;
+}
+
+}  // namespace tend::logs

@@ -1,0 +1,40 @@
+#include "logs/format.h"
+
+#include <gtest/gtest.h>
+
+namespace tend::logs {
+namespace {
+
+TEST(FormatTest, StampsAndParsesARecord)
+{
+    Stamper stamper;
+    std::string out;
+    stamper.prefix(out, from_micros(1'795'000'000'123'456), "web.2", Stream::Err, false);
+    out += "hello";
+    EXPECT_EQ(out, "2026-11-18T11:06:40.123456Z web.2 err: hello");
+    auto record = parse_record(out);
+    ASSERT_TRUE(record);
+    EXPECT_EQ(record->instance, "web.2");
+    EXPECT_EQ(record->stream, "err");
+    EXPECT_EQ(record->text, "hello");
+    EXPECT_EQ(parse_stamp(record->stamp), 1'795'000'000'123'456);
+}
+
+TEST(FormatTest, EscapesControlBytesAndInvalidUtf8)
+{
+    std::string out;
+    const char raw[] = "tab\there nul\0 bell\a caf\xc3\xa9 bad\xff\xc3 end";
+    append_escaped(out, std::string(raw, sizeof raw - 1));
+    EXPECT_EQ(out, "tab\there nul\\x00 bell\\x07 caf\xc3\xa9 bad\\xff\\xc3 end");
+}
+
+TEST(FormatTest, MarksPieces)
+{
+    Stamper stamper;
+    std::string out;
+    stamper.prefix(out, from_micros(0), "a.0", Stream::Out, true);
+    EXPECT_EQ(out, "1970-01-01T00:00:00.000000Z a.0 out+: ");
+}
+
+}  // namespace
+}  // namespace tend::logs
