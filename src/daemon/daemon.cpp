@@ -8,6 +8,8 @@
 #include "api/handlers.h"
 #include "api/paths.h"
 #include "api/server.h"
+#include "logs/capture.h"
+#include "logs/log_file.h"
 #include "loop/loop.h"
 #include "os/files.h"
 #include "os/socket.h"
@@ -70,6 +72,7 @@ private:
         m_loop = TRY(Loop::create(m_clock));
         m_events = std::make_unique<store::EventLog>(*m_db, *m_loop);
         m_live = std::make_unique<store::LiveProcesses>(*m_db);
+        TRY(capture_own_output());
         m_settings = std::make_unique<store::Settings>(*m_db);
         TRY(os::become_subreaper());
         end_leftovers();
@@ -93,6 +96,18 @@ private:
         m_events->record("daemon", "started", fmt::format("pid {}", os::self_pid()));
         TRY(m_events->flush());
         say(fmt::format("daemon for {} running, pid {}, socket {}", m_options.app, os::self_pid(), m_paths.socket));
+        return Ok{};
+    }
+
+    // The daemon's own diagnostics (its stderr, whoever writes it) become
+    // stamped records in logs/@tend.log, rotated like any group's log.
+    Result<void> capture_own_output()
+    {
+        m_own_log = std::make_unique<logs::LogFile>(*m_loop, m_paths.log_directory, "@tend", logs::RotationPolicy{});
+        TRY(m_own_log->open());
+        m_own_capture = std::make_unique<logs::Capture>(*m_loop, *m_own_log, "tend", logs::Capture::Source::Tend);
+        auto pipes = TRY(m_own_capture->open());
+        m_saved_stderr = TRY(os::redirect(pipes.second, 2));
         return Ok{};
     }
 
@@ -203,6 +218,7 @@ private:
     void tick()
     {
         m_supervisor->tick();
+        m_own_log->tick();
         (void)m_events->flush();
     }
 
@@ -212,6 +228,10 @@ private:
         m_server.reset();
         (void)os::remove_file(m_paths.socket);
         say("daemon stopped");
+        if (m_own_capture) {
+            os::restore(m_saved_stderr, 2);
+            m_own_capture->drain();
+        }
     }
 
     DaemonOptions m_options;
@@ -223,6 +243,9 @@ private:
     std::unique_ptr<store::EventLog> m_events;
     std::unique_ptr<store::LiveProcesses> m_live;
     std::unique_ptr<store::Settings> m_settings;
+    std::unique_ptr<logs::LogFile> m_own_log;
+    std::unique_ptr<logs::Capture> m_own_capture;
+    os::UniqueFd m_saved_stderr;
     std::unique_ptr<supervise::Supervisor> m_supervisor;
     std::unique_ptr<api::DaemonControl> m_control;
     std::unique_ptr<api::Server> m_server;

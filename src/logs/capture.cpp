@@ -12,11 +12,16 @@ constexpr int pipe_size = 1 << 20;
 
 }  // namespace
 
-Capture::Capture(Loop& loop, LogFile& file, std::string instance)
+Capture::Capture(Loop& loop, LogFile& file, std::string instance, Source source)
     : m_loop(loop)
     , m_file(file)
     , m_instance(std::move(instance))
-{}
+{
+    if (source == Source::Tend) {
+        for (Channel& channel : m_channels)
+            channel.stream = Stream::Tend;
+    }
+}
 
 Capture::~Capture()
 {

@@ -24,7 +24,9 @@ public:
     static constexpr std::size_t max_line = 16 * 1024;
     static constexpr auto flush_delay = std::chrono::milliseconds(200);
 
-    Capture(Loop& loop, LogFile& file, std::string instance);
+    // With Source::Tend both pipes are recorded as stream `tend` (the daemon's own stderr).
+    enum class Source { Process, Tend };
+    Capture(Loop& loop, LogFile& file, std::string instance, Source source = Source::Process);
     ~Capture();
     Capture(const Capture&) = delete;
     Capture& operator=(const Capture&) = delete;

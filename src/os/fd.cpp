@@ -94,3 +94,21 @@ Result<void> set_close_on_exec(int fd)
     return Ok{};
 }
 }  // namespace tend::os
+
+namespace tend::os {
+Result<UniqueFd> redirect(int fd, int target)
+{
+    UniqueFd saved(::fcntl(target, F_DUPFD_CLOEXEC, 3));
+    if (!saved.valid())
+        return Error::from_errno("dup");
+    if (::dup2(fd, target) < 0)
+        return Error::from_errno("dup2");
+    return saved;
+}
+
+void restore(const UniqueFd& saved, int target)
+{
+    if (saved.valid())
+        ::dup2(saved.get(), target);
+}
+}  // namespace tend::os

@@ -60,3 +60,11 @@ Result<void> clear_close_on_exec(int fd);
 namespace tend::os {
 Result<void> set_close_on_exec(int fd);
 }  // namespace tend::os
+
+namespace tend::os {
+// Points `target` (e.g. 2, stderr) at `fd`; returns a duplicate of what
+// `target` was, to restore it later.
+Result<UniqueFd> redirect(int fd, int target);
+// Puts back what redirect() returned.
+void restore(const UniqueFd& saved, int target);
+}  // namespace tend::os

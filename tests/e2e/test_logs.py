@@ -169,3 +169,13 @@ command = ["python3", "-u", "-c", "import time\\nfor i in range(100000):\\n    p
     path.unlink()
     wait_until(lambda: path.exists() and "tick" in path.read_text(), 10, "a new log file")
     assert tend.instance("ticker.0")["restarts"] == 0
+
+
+def test_the_daemon_logs_to_its_own_file_in_the_same_format(tend):
+    tend.write('app = "e2e"\n[process.web]\ncommand = "sleep 1000"\n')
+    tend.up()
+    tend.run("down", check=0)
+    lines = wait_until(lambda: (r := records(tend, "@tend")) and any("daemon stopped" in x["text"] for x in r) and r,
+                       10, "the daemon's own records")
+    assert lines[0]["instance"] == "tend" and lines[0]["stream"] == "tend"
+    assert "running, pid" in lines[0]["text"]
