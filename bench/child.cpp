@@ -14,8 +14,8 @@ int main()
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (const char* path = std::getenv("BENCH_STAMP")) {
         char line[64];
-        int length = std::snprintf(line, sizeof line, "%d %lld\n", getpid(),
-            static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec);
+        int length = std::snprintf(
+            line, sizeof line, "%d %lld\n", getpid(), static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec);
         int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd >= 0) {
             (void)!write(fd, line, static_cast<size_t>(length));

@@ -282,7 +282,7 @@ def main():
     parser.add_argument("--tend", required=True)
     parser.add_argument("--child", required=True)
     parser.add_argument("--kills", type=int, default=50)
-    parser.add_argument("--only", choices=["memory", "restart", "scale", "zero-downtime"])
+    parser.add_argument("--only", choices=["memory", "restart", "scale", "zero-downtime", "logs"])
     parser.add_argument("--managers", default="tend,supervisord,pm2", help="comma-separated subset")
     args = parser.parse_args()
     args.tend = os.path.abspath(args.tend)
@@ -325,6 +325,12 @@ def main():
     report(results, args.kills)
     if args.only in (None, "zero-downtime"):
         run_zero_downtime(args, work)
+    if args.only in (None, "logs"):
+        import log_throughput
+        writer = os.path.join(os.path.dirname(args.child), "tend_bench_writer")
+        results = log_throughput.run_all(args.tend, writer, work / "logs", args.managers.split(","))
+        shutil.rmtree(work, ignore_errors=True)
+        log_throughput.report(results)
 
 
 def run_zero_downtime(args, work):

@@ -7,8 +7,9 @@
 namespace tend::logs {
 namespace {
 
-constexpr std::size_t read_size = 64 * 1024;
-constexpr int pipe_size = 1 << 20;
+constexpr std::size_t read_size = 128 * 1024;
+constexpr int pipe_size = 4 << 20;  // Linux caps unprivileged users at 1 MiB; best effort
+constexpr int reads_per_wakeup = 8;
 
 }  // namespace
 
@@ -64,21 +65,22 @@ void Capture::drain()
 
 void Capture::read_available(Channel& channel, bool until_empty)
 {
-    // One read per wakeup keeps the loop fair to other instances; drain reads all.
+    // A few reads per wakeup keep the loop fair to other instances; drain reads all.
     char buffer[read_size];
     std::string out;
-    std::size_t lines = 0;
-    do {
+    for (int round = 0; until_empty || round < reads_per_wakeup; ++round) {
         auto n = os::read_some(channel.read_end.get(), buffer);
         if (!n || *n == 0)
             break;
         m_now = m_loop.clock().wall_now();
+        std::size_t lines = 0;
+        out.clear();
         consume(channel, std::string_view(buffer, *n), out, lines);
+        if (!out.empty())
+            m_file.append(out, lines);
         if (*n < sizeof buffer)
             break;
-    } while (until_empty);
-    if (!out.empty())
-        m_file.append(out, lines);
+    }
     if (!channel.unfinished.empty() && channel.flush_timer == 0) {
         Channel* raw = &channel;
         channel.flush_timer = m_loop.add_timer(flush_delay, [this, raw] {
@@ -126,7 +128,18 @@ void Capture::consume(Channel& channel, std::string_view data, std::string& out,
 
 void Capture::emit(Channel& channel, std::string_view text, bool partial, std::string& out, std::size_t& lines)
 {
-    m_stamper.prefix(out, m_now, m_instance, channel.stream, partial);
+    // Every line of one read shares its stamp: build each prefix once per read.
+    if (m_now != m_prefix_time) {
+        m_prefix_time = m_now;
+        for (auto& per_stream : m_prefixes) {
+            for (std::string& prefix : per_stream)
+                prefix.clear();
+        }
+    }
+    std::string& prefix = m_prefixes[&channel == m_channels.data() ? 0 : 1][partial ? 1 : 0];
+    if (prefix.empty())
+        m_stamper.prefix(prefix, m_now, m_instance, channel.stream, partial);
+    out.append(prefix);
     append_escaped(out, text);
     out += '\n';
     ++lines;

@@ -56,6 +56,8 @@ private:
     std::array<Channel, 2> m_channels{Channel{Stream::Out}, Channel{Stream::Err}};
     Stamper m_stamper;
     WallTime m_now;
+    WallTime m_prefix_time;
+    std::array<std::array<std::string, 2>, 2> m_prefixes;  // [channel][partial]
 };
 
 }  // namespace tend::logs

@@ -25,9 +25,9 @@ void Stamper::prefix(std::string& out, WallTime time, std::string_view instance,
         auto as_time_t = static_cast<std::time_t>(second);
         std::tm parts{};
         gmtime_r(&as_time_t, &parts);
-        std::strftime(m_rendered, sizeof m_rendered, "%Y-%m-%dT%H:%M:%S.", &parts);
+        m_rendered_length = std::strftime(m_rendered, sizeof m_rendered, "%Y-%m-%dT%H:%M:%S.", &parts);
     }
-    out.append(m_rendered);
+    out.append(m_rendered, m_rendered_length);
     // Six digits of microseconds, without a format call per line.
     char digits[7];
     auto fraction = static_cast<unsigned>(micros % 1'000'000);
@@ -73,8 +73,36 @@ std::size_t utf8_length(std::string_view text)
 
 }  // namespace
 
+// Whether every byte is printable ASCII (0x20..0x7E), sixteen bytes at a time
+// with GCC vector extensions: the common case, appended without looking at each byte.
+bool plain_ascii(std::string_view text)
+{
+    using Bytes = unsigned char __attribute__((vector_size(16)));
+    std::size_t i = 0;
+    Bytes bad{};
+    for (; i + 16 <= text.size(); i += 16) {
+        Bytes chunk;
+        std::memcpy(&chunk, text.data() + i, 16);
+        bad |= reinterpret_cast<Bytes>((chunk - 0x20) > 0x5E);  // NOLINT: a vector mask of the same size
+    }
+    std::uint64_t halves[2];
+    std::memcpy(halves, &bad, sizeof halves);
+    if ((halves[0] | halves[1]) != 0)
+        return false;
+    for (; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c >= 0x7F)
+            return false;
+    }
+    return true;
+}
+
 void append_escaped(std::string& out, std::string_view text)
 {
+    if (plain_ascii(text)) {
+        out.append(text);
+        return;
+    }
     static constexpr char hex[] = "0123456789abcdef";
     std::size_t clean_start = 0;
     std::size_t i = 0;

@@ -32,7 +32,11 @@ public:
 private:
     std::int64_t m_second = -1;
     char m_rendered[32] = {};  // "2026-11-22T03:04:05."
+    std::size_t m_rendered_length = 0;
 };
+
+// Whether every byte is printable ASCII, checked a word at a time.
+bool plain_ascii(std::string_view text);
 
 // Appends text with control bytes and invalid UTF-8 escaped as \xNN.
 void append_escaped(std::string& out, std::string_view text);

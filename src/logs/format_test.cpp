@@ -38,3 +38,21 @@ TEST(FormatTest, MarksPieces)
 
 }  // namespace
 }  // namespace tend::logs
+
+namespace tend::logs {
+namespace {
+
+TEST(FormatTest, PlainAsciiFastPathAgreesWithTheSlowOne)
+{
+    for (int c = 0; c < 256; ++c) {
+        for (std::size_t at : {0U, 3U, 8U, 13U}) {
+            std::string text(17, 'a');
+            text[at] = static_cast<char>(c);
+            bool expected = c >= 0x20 && c < 0x7F;
+            EXPECT_EQ(plain_ascii(text), expected) << "byte " << c << " at " << at;
+        }
+    }
+}
+
+}  // namespace
+}  // namespace tend::logs
