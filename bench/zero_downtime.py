@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 APPS = Path(__file__).resolve().parent / "apps"
+# The same WSGI app the end-to-end tests serve.
+WSGI_APPS = Path(__file__).resolve().parents[1] / "tests" / "e2e" / "apps"
 LOAD_SECONDS = 20
 REST_SECONDS = 5
 
@@ -78,7 +80,7 @@ def run_tend(binary, work):
     env = dict(os.environ, TEND_HOME=str(work / "home"))
     (work / "tend.toml").write_text(f"""app = "zd"
 [process.web]
-command = ["env", "-u", "LISTEN_FDS", "gunicorn", "--bind", "fd://3", "--workers", "2", "--chdir", "{APPS}", "wsgi_app:app"]
+command = ["env", "-u", "LISTEN_FDS", "gunicorn", "--bind", "fd://3", "--workers", "2", "--chdir", "{WSGI_APPS}", "wsgi_app:app"]
 listen = ["127.0.0.1:{port}"]
 ready = {{ notify = true }}
 instances = 2
@@ -110,7 +112,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 [supervisorctl]
 serverurl=unix://{work}/s.sock
 [program:web]
-command=gunicorn --bind 127.0.0.1:{port} --workers 4 --chdir {APPS} wsgi_app:app
+command=gunicorn --bind 127.0.0.1:{port} --workers 4 --chdir {WSGI_APPS} wsgi_app:app
 stopwaitsecs=10
 redirect_stderr=true
 stdout_logfile={work}/web.log

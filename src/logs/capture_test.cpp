@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "logs/reader.h"
+#include "testing/temp_dir.h"
 
 namespace tend::logs {
 namespace {
@@ -15,15 +16,7 @@ using namespace std::chrono_literals;
 
 class CaptureTest : public ::testing::Test {
 protected:
-    void SetUp() override
-    {
-        m_dir = fs::temp_directory_path()
-            / ("tend-logs-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-        fs::remove_all(m_dir);
-        fs::create_directories(m_dir);
-        m_loop = Loop::create(m_clock).release_value();
-    }
-    void TearDown() override { fs::remove_all(m_dir); }
+    void SetUp() override { m_loop = Loop::create(m_clock).release_value(); }
 
     void run_for(std::chrono::milliseconds time)
     {
@@ -42,7 +35,8 @@ protected:
 
     os::SystemClock m_clock;
     std::unique_ptr<Loop> m_loop;
-    fs::path m_dir;
+    testing::TempDir m_temp;
+    const fs::path& m_dir = m_temp.path();
 };
 
 TEST_F(CaptureTest, StampsLinesPerStreamAndSplitsLongOnes)

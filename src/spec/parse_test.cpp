@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "spec/settings.h"
+#include "testing/temp_dir.h"
 
 namespace tend::spec {
 namespace {
@@ -14,15 +15,6 @@ using namespace std::chrono_literals;
 
 class ParseTest : public ::testing::Test {
 protected:
-    void SetUp() override
-    {
-        m_dir = fs::temp_directory_path()
-            / ("tend-spec-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-"
-                + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::create_directories(m_dir);
-    }
-    void TearDown() override { fs::remove_all(m_dir); }
-
     Result<AppSpec> parse(std::string_view text, const std::string& environment = "")
     {
         return parse_app_file(text, (m_dir / "tend.toml").string(), environment);
@@ -30,7 +22,8 @@ protected:
 
     std::string file() const { return (m_dir / "tend.toml").string(); }
 
-    fs::path m_dir;
+    testing::TempDir m_temp;
+    const fs::path& m_dir = m_temp.path();
 };
 
 TEST_F(ParseTest, ParsesTheDesignExample)

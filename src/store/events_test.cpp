@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <gtest/gtest.h>
 
+#include "testing/temp_dir.h"
+
 namespace tend::store {
 namespace {
 
@@ -12,21 +14,17 @@ class EventLogTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        m_dir = fs::temp_directory_path()
-            / ("tend-store-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-        fs::remove_all(m_dir);
-        fs::create_directories(m_dir);
         auto loop = Loop::create(m_clock);
         ASSERT_TRUE(loop);
         m_loop = loop.release_value();
     }
-    void TearDown() override { fs::remove_all(m_dir); }
 
     std::string path() const { return (m_dir / "tend.db").string(); }
 
     os::SystemClock m_clock;
     std::unique_ptr<Loop> m_loop;
-    fs::path m_dir;
+    testing::TempDir m_temp;
+    const fs::path& m_dir = m_temp.path();
 };
 
 TEST_F(EventLogTest, MigratesAndStoresEventsAcrossReopen)

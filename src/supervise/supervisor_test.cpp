@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <gtest/gtest.h>
 
+#include "testing/temp_dir.h"
+
 namespace tend::supervise {
 namespace {
 
@@ -14,10 +16,6 @@ class SupervisorTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        m_dir = fs::temp_directory_path()
-            / ("tend-supervise-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-        fs::remove_all(m_dir);
-        fs::create_directories(m_dir);
         m_loop = Loop::create(m_clock).release_value();
         m_db = store::Database::open((m_dir / "tend.db").string()).release_value();
         m_events = std::make_unique<store::EventLog>(*m_db, *m_loop);
@@ -32,7 +30,6 @@ protected:
         bool done = false;
         m_supervisor->shut_down([&] { done = true; });
         run_until([&] { return done; }, 20s);
-        fs::remove_all(m_dir);
     }
 
     // Runs the loop until `condition` holds or the deadline passes.
@@ -80,7 +77,8 @@ protected:
     }
 
     os::SystemClock m_clock;
-    fs::path m_dir;
+    testing::TempDir m_temp;
+    const fs::path& m_dir = m_temp.path();
     std::unique_ptr<Loop> m_loop;
     std::unique_ptr<store::Database> m_db;
     std::unique_ptr<store::EventLog> m_events;
