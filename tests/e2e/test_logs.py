@@ -179,3 +179,13 @@ def test_the_daemon_logs_to_its_own_file_in_the_same_format(tend):
                        10, "the daemon's own records")
     assert lines[0]["instance"] == "tend" and lines[0]["stream"] == "tend"
     assert "running, pid" in lines[0]["text"]
+
+
+def test_a_log_directory_that_cannot_be_written_is_a_clear_error(tend):
+    tend.write('app = "e2e"\n[process.web]\ncommand = "sleep 1000"\n')
+    (tend.home / "e2e").mkdir(parents=True)
+    (tend.home / "e2e" / "logs").write_text("a file where the log directory should be\n")
+    result = tend.run("up")
+    assert result.returncode == 1
+    assert "logs/@tend.log: Not a directory" in result.stderr, result.stderr
+    assert "no daemon is running" in tend.run("status").stderr

@@ -181,3 +181,19 @@ def test_unix_socket_in_a_missing_directory_is_a_clear_error(tend):
     result = tend.run("up")
     assert result.returncode != 0
     assert "listen unix:/no/such/dir/web.sock: No such file or directory" in result.stderr
+
+
+def test_a_check_url_that_never_answers_fails_readiness(tend):
+    port = free_port()
+    tend.write(f"""
+app = "e2e"
+[process.mute]
+command = "sleep 1000"
+port = {port}
+ready = {{ http = "/healthz", timeout = "1s", every = "100ms" }}
+""")
+    tend.up()
+    wait_until(lambda: any(e["kind"] == "ready-failed" for e in tend.events("mute.0")), 15, "ready-failed")
+    detail = next(e["detail"] for e in tend.events("mute.0") if e["kind"] == "ready-failed")
+    assert detail.startswith("not ready after 1s (last check: connect: Connection refused)"), detail
+    wait_until(lambda: tend.instance("mute.0")["restarts"] >= 1, 15, "a retry with backoff")
