@@ -112,3 +112,13 @@ void restore(const UniqueFd& saved, int target)
         ::dup2(saved.get(), target);
 }
 }  // namespace tend::os
+
+namespace tend::os {
+Result<UniqueFd> duplicate(int fd)
+{
+    int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0)
+        return Error::from_errno("dup");
+    return UniqueFd(copy);
+}
+}  // namespace tend::os

@@ -68,3 +68,8 @@ Result<UniqueFd> redirect(int fd, int target);
 // Puts back what redirect() returned.
 void restore(const UniqueFd& saved, int target);
 }  // namespace tend::os
+
+namespace tend::os {
+// A second descriptor for the same open file or socket (close-on-exec).
+Result<UniqueFd> duplicate(int fd);
+}  // namespace tend::os

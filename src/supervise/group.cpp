@@ -9,37 +9,29 @@
 namespace tend::supervise {
 
 Result<std::vector<os::UniqueFd>> bind_sockets(
-    const spec::ProcessSpec& spec, const spec::ProcessSpec* current, std::vector<os::UniqueFd>* current_sockets)
+    const spec::ProcessSpec& spec, const spec::ProcessSpec* current, const std::vector<os::UniqueFd>* current_sockets)
 {
     std::vector<os::UniqueFd> sockets;
     for (const spec::ListenSpec& listen : spec.listen) {
-        bool reused = false;
+        std::optional<os::UniqueFd> socket;
         if (current != nullptr && current_sockets != nullptr) {
+            // An unchanged address keeps its socket: a duplicate of it, so the
+            // current set stays whole if this apply fails later on.
             for (std::size_t i = 0; i < current->listen.size() && i < current_sockets->size(); ++i) {
                 if (current->listen[i] == listen && (*current_sockets)[i].valid()) {
-                    sockets.push_back(std::move((*current_sockets)[i]));
-                    reused = true;
+                    socket = TRY(os::duplicate((*current_sockets)[i].get()));
                     break;
                 }
             }
         }
-        if (reused)
-            continue;
-        auto socket
-            = listen.unix_socket ? os::listen_unix_stream(listen.path) : os::listen_tcp(listen.host, listen.port);
         if (!socket) {
-            // Give back what was taken from the current set, so nothing changed.
-            if (current_sockets != nullptr) {
-                for (std::size_t i = 0; i < sockets.size(); ++i) {
-                    for (std::size_t j = 0; j < current->listen.size() && j < current_sockets->size(); ++j) {
-                        if (!(*current_sockets)[j].valid() && current->listen[j] == spec.listen[i])
-                            (*current_sockets)[j] = std::move(sockets[i]);
-                    }
-                }
-            }
-            return socket.error().context(fmt::format("process {}", spec.name));
+            auto bound
+                = listen.unix_socket ? os::listen_unix_stream(listen.path) : os::listen_tcp(listen.host, listen.port);
+            if (!bound)
+                return bound.error().context(fmt::format("process {}", spec.name));
+            socket = bound.release_value();
         }
-        sockets.push_back(socket.release_value());
+        sockets.push_back(std::move(*socket));
     }
     return sockets;
 }
@@ -245,12 +237,20 @@ void Group::finish_replacements(const Result<void>& outcome)
         waiter(outcome);
 }
 
-Result<void> Group::apply(std::shared_ptr<const spec::ProcessSpec> spec, spec::ChangeKind kind)
+Result<std::optional<std::vector<os::UniqueFd>>> Group::prepare_sockets(const spec::ProcessSpec& spec) const
 {
-    if (spec->listen != m_spec->listen) {
-        auto sockets = TRY(bind_sockets(*spec, m_spec.get(), &m_sockets));
-        m_sockets = std::move(sockets);
-    }
+    if (spec.listen == m_spec->listen)
+        return std::optional<std::vector<os::UniqueFd>>();
+    auto sockets = TRY(bind_sockets(spec, m_spec.get(), &m_sockets));
+    return std::optional(std::move(sockets));
+}
+
+void Group::apply(std::shared_ptr<const spec::ProcessSpec> spec, spec::ChangeKind kind,
+    std::optional<std::vector<os::UniqueFd>> sockets)
+{
+    // Running instances keep their own copies of the old sockets; new ones get these.
+    if (sockets)
+        m_sockets = std::move(*sockets);
     m_spec = std::move(spec);
     m_log->set_policy(rotation_policy(m_spec->logs));
     for (auto& instance : m_instances)
@@ -260,10 +260,9 @@ Result<void> Group::apply(std::shared_ptr<const spec::ProcessSpec> spec, spec::C
         resize();
         if (m_started)
             replace_all("the app file changed");
-        return Ok{};
+        return;
     }
     resize();
-    return Ok{};
 }
 
 bool Group::ready() const

@@ -44,9 +44,12 @@ public:
     // Replaces one instance (health, memory, age, or `tend restart web.2`).
     void replace(int index, std::string reason, std::function<void(Result<void>)> done = {});
 
-    // Checks that a new spec can be applied (its sockets can be bound) and
-    // applies it as the plan classified it. Fails changing nothing.
-    Result<void> apply(std::shared_ptr<const spec::ProcessSpec> spec, spec::ChangeKind kind);
+    // Binds what a new spec's `listen` needs (unchanged addresses keep their
+    // sockets); nullopt when `listen` did not change. Changes nothing.
+    [[nodiscard]] Result<std::optional<std::vector<os::UniqueFd>>> prepare_sockets(const spec::ProcessSpec& spec) const;
+    // Applies a new spec as the plan classified it, with sockets from prepare_sockets().
+    void apply(std::shared_ptr<const spec::ProcessSpec> spec, spec::ChangeKind kind,
+        std::optional<std::vector<os::UniqueFd>> sockets);
 
     // Every wanted instance is running (an empty group is ready).
     [[nodiscard]] bool ready() const;
@@ -93,9 +96,9 @@ private:
 
 logs::RotationPolicy rotation_policy(const spec::LogSpec& spec);
 
-// Binds every listen socket of a spec, reusing those of `current` whose
-// address is unchanged (so an apply never rebinds a port in use by itself).
+// Binds every listen socket of a spec, sharing (by duplicate) those of
+// `current` whose address is unchanged, so an apply never rebinds a port it holds.
 Result<std::vector<os::UniqueFd>> bind_sockets(
-    const spec::ProcessSpec& spec, const spec::ProcessSpec* current, std::vector<os::UniqueFd>* current_sockets);
+    const spec::ProcessSpec& spec, const spec::ProcessSpec* current, const std::vector<os::UniqueFd>* current_sockets);
 
 }  // namespace tend::supervise

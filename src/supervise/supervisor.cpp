@@ -45,6 +45,18 @@ Result<spec::Plan> Supervisor::apply(const spec::AppSpec& next)
         auto group = TRY(Group::create(m_context, spec, std::move(log)));
         added.emplace(change.name, std::move(group));
     }
+    // Sockets of changed groups too: every bind that can fail happens before anything changes.
+    std::map<std::string, std::optional<std::vector<os::UniqueFd>>> sockets;
+    for (const spec::GroupChange& change : plan.groups) {
+        if (change.kind == spec::ChangeKind::Added || change.kind == spec::ChangeKind::Removed)
+            continue;
+        auto prepared = m_groups.at(change.name)->prepare_sockets(next.processes.at(change.name));
+        if (!prepared) {
+            m_events.record(change.name, "apply-failed", prepared.error().message());
+            return prepared.error();
+        }
+        sockets.emplace(change.name, prepared.release_value());
+    }
     m_context.environment = next.environment;
     for (const spec::GroupChange& change : plan.groups) {
         switch (change.kind) {
@@ -55,22 +67,20 @@ Result<spec::Plan> Supervisor::apply(const spec::AppSpec& next)
             break;
         }
         case spec::ChangeKind::Removed: {
+            // Keyed uniquely: a group of the same name may be removed again before this one has stopped.
             auto node = m_groups.extract(change.name);
             Group* group = node.mapped().get();
+            node.key() = fmt::format("{}#{}", change.name, m_next_removed++);
+            std::string key = node.key();
             m_removed.insert(std::move(node));
-            group->stop([this, name = change.name] { m_loop.defer([this, name] { m_removed.erase(name); }); });
+            group->stop([this, key] { m_loop.defer([this, key] { m_removed.erase(key); }); });
             break;
         }
-        default: {
-            auto applied
-                = m_groups.at(change.name)
-                      ->apply(std::make_shared<const spec::ProcessSpec>(next.processes.at(change.name)), change.kind);
-            if (!applied) {
-                m_events.record(change.name, "apply-failed", applied.error().message());
-                return applied.error();
-            }
+        default:
+            m_groups.at(change.name)
+                ->apply(std::make_shared<const spec::ProcessSpec>(next.processes.at(change.name)), change.kind,
+                    std::move(sockets.at(change.name)));
             break;
-        }
         }
         if (change.kind != spec::ChangeKind::Unchanged)
             m_events.record(change.name, "applied",

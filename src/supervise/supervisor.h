@@ -81,7 +81,8 @@ private:
     InstanceContext m_context;
     spec::AppSpec m_spec;
     std::map<std::string, std::unique_ptr<Group>> m_groups;
-    std::map<std::string, std::unique_ptr<Group>> m_removed;  // stopping, then dropped
+    std::map<std::string, std::unique_ptr<Group>> m_removed;  // stopping, then dropped; keyed NAME#N
+    std::uint64_t m_next_removed = 0;
     bool m_reconcile_scheduled = false;
     bool m_shutting_down = false;
     bool m_final_sweep_done = false;

@@ -197,3 +197,41 @@ ready = {{ http = "/healthz", timeout = "1s", every = "100ms" }}
     detail = next(e["detail"] for e in tend.events("mute.0") if e["kind"] == "ready-failed")
     assert detail.startswith("not ready after 1s (last check: connect: Connection refused)"), detail
     wait_until(lambda: tend.instance("mute.0")["restarts"] >= 1, 15, "a retry with backoff")
+
+
+def test_an_apply_whose_second_bind_fails_changes_no_group(tend):
+    ports = [free_port() for _ in range(3)]
+    app = """
+app = "e2e"
+[process.a]
+command = "sleep 1000"
+listen = ["127.0.0.1:{a}"]
+[process.b]
+command = "sleep 1000"
+listen = ["127.0.0.1:{b}"]
+"""
+    tend.write(app.format(a=ports[0], b=ports[1]))
+    tend.up()
+    pid = tend.wait_state("a.0", "running")["pid"]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        # a moves to a free port, b to a taken one: the whole apply must fail.
+        tend.write(app.format(a=ports[2], b=busy))
+        result = tend.run("apply")
+        assert result.returncode != 0
+        assert f"listen 127.0.0.1:{busy}: Address already in use" in result.stderr
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", ports[2]), timeout=2).close()
+    socket.create_connection(("127.0.0.1", ports[0]), timeout=2).close()
+    assert tend.instance("a.0")["pid"] == pid
+    assert not tend.status()["groups"][0]["replacing"]
+    # The same move without the conflict goes through, and the old address is let go.
+    tend.write(app.format(a=ports[2], b=ports[1]))
+    assert "listen changed" in tend.run("apply", check=0).stdout
+    wait_until(lambda: (m := tend.instance("a.0"))["pid"] not in (0, pid) and m["state"] == "running", 20, "a new a.0")
+    socket.create_connection(("127.0.0.1", ports[2]), timeout=2).close()
+    wait_until(lambda: not alive(pid), 20, "the old a.0 to stop")
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", ports[0]), timeout=2).close()
