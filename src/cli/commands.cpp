@@ -1,7 +1,9 @@
 #include "cli/commands.h"
 
 #include <array>
+#include <chrono>
 #include <fmt/format.h>
+#include <thread>
 
 #include "base/strings.h"
 #include "cli/client_side.h"
@@ -165,6 +167,14 @@ int run_down(Options& options)
     auto result = call(options, app, "POST", "/v1/down");
     if (!result.ok())
         return report(result, app);
+    // The daemon answers, then exits; its lock is free once it has.
+    std::string lock = api::paths_for(app).lock;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (os::lock_file(lock))
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     fmt::print("stopped every process of {}; the daemon has exited\n", app);
     return Success;
 }
