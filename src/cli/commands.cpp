@@ -182,7 +182,7 @@ int run_down(Options& options)
 int run_daemon(Options& options)
 {
     daemon::DaemonOptions daemon_options{
-        .environment = options.environment, .resume = options.resume, .ready_fd = options.lines};
+        .environment = options.environment, .resume = options.resume, .ready_fd = options.ready_fd};
     // With neither a path nor --app, the tend.toml here is the app file.
     if (!options.path.empty() || (options.app.empty() && os::exists("tend.toml"))) {
         daemon_options.file = app_file(options);
@@ -259,8 +259,7 @@ const std::array table{
             add_path(command, options);
             add_environment(command, options);
             command.add_flag("--resume", options.resume, "Apply the app file applied last");
-            options.lines = -1;
-            command.add_option("--ready-fd", options.lines, "Write \"ready\" to this fd once listening")->group("");
+            command.add_option("--ready-fd", options.ready_fd, "Write \"ready\" to this fd once listening")->group("");
         },
         run_daemon},
 };

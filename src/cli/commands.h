@@ -26,6 +26,7 @@ struct Options {
     bool reference = false;
     bool resume = false;
     int lines = 20;
+    int ready_fd = -1;  // daemon --ready-fd
     int log_lines = -1;  // logs -n; -1: the default
     bool follow = false;  // logs -f
     std::string since;  // logs --since

@@ -138,16 +138,23 @@ logs = { max_size = "4KiB", keep = 50, compress = true }
 def test_full_disk_drops_lines_and_recovers(tend, small_disk):  # noqa: F811
     tend.env["TEND_HOME"] = str(small_disk / "home")
     tend.home = small_disk / "home"
-    tend.write("""
+    progress = tend.app_dir / "progress"
+    tend.write(f"""
 app = "e2e"
 [process.writer]
-command = ["python3", "-u", "-c", "import time\\nfor i in range(100000):\\n    print(f'n {i}', flush=True)\\n    time.sleep(0.01)"]
-logs = { compress = false }
+command = ["python3", "-u", "-c", "import sys,time\\nfor i in range(100000):\\n    print(f'n {{i}}', flush=True)\\n    open(sys.argv[1], 'w').write(str(i))\\n    time.sleep(0.01)", "{progress}"]
+logs = {{ compress = false }}
 """)
     tend.up()
     wait_until(lambda: len(records(tend, "-n", "5")) == 5, 10, "output")
     filler = fill(small_disk)
-    time.sleep(1)  # lines written while the disk is full are dropped, not buffered without bound
+    # The app goes on writing (its progress file is on the normal disk); those lines are dropped.
+    def written():
+        return int(progress.read_text() or 0)  # the app rewrites it: empty for an instant
+
+    full_at = wait_until(written, 10, "progress")
+    # More than a page of records, so some write must meet the full disk.
+    wait_until(lambda: written() > full_at + 300, 15, "lines written to a full disk")
     filler.unlink()
     wait_until(lambda: records(tend, "--since", "1h", "--grep", "^dropped "), 10, "the drop record")
     drop = records(tend, "--since", "1h", "--grep", "^dropped ")[0]

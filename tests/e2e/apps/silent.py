@@ -1,7 +1,7 @@
 """Starts, never says READY=1, and waits: for a readiness deadline."""
 
-import time
+import signal
 
 print("silent: up, but never ready", flush=True)
 while True:
-    time.sleep(1)
+    signal.pause()  # idle until tend signals it
