@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "base/strings.h"
+#include "cli/calendar_command.h"
 #include "cli/client_side.h"
 #include "cli/logs_command.h"
 #include "cli/render.h"
@@ -253,6 +254,16 @@ const std::array table{
             command.add_flag("--reference", options.reference, "Print the settings reference (Markdown)");
         },
         run_check},
+    Command{"calendar", "Print the next fire times of a schedule expression",
+        [](CLI::App& command, Options& options) {
+            command.add_option("expression", options.target, "\"0 9 * * mon-fri\", \"@daily\", \"every 5m\"")
+                ->required();
+            command.add_option("--tz", options.timezone, "IANA time zone (default UTC)");
+            command.add_option("--from", options.since, "Start after this local time: 2026-03-08 01:30, or ...Z");
+            command.add_option("-n", options.count, "How many fire times (default 5)");
+            command.add_flag("--json", options.json, "Print JSON");
+        },
+        run_calendar},
     Command{"down", "Stop everything gracefully and end the daemon", [](CLI::App&, Options&) {}, run_down},
     Command{"daemon", "Run the daemon in the foreground (what a systemd unit runs)",
         [](CLI::App& command, Options& options) {

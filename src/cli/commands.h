@@ -32,6 +32,8 @@ struct Options {
     std::string since;  // logs --since
     std::string until;  // logs --until
     std::string grep;  // logs --grep
+    std::string timezone = "UTC";  // calendar --tz
+    int count = 5;  // calendar -n
 };
 
 struct Command {
