@@ -32,4 +32,25 @@ std::string_view to_string(RestartPolicy policy)
     return "always";
 }
 
+std::string_view to_string(Overlap overlap)
+{
+    switch (overlap) {
+    case Overlap::Skip: return "skip";
+    case Overlap::Queue: return "queue";
+    case Overlap::Replace: return "replace";
+    case Overlap::Allow: return "allow";
+    }
+    return "skip";
+}
+
+std::string_view to_string(Catchup catchup)
+{
+    switch (catchup) {
+    case Catchup::Latest: return "latest";
+    case Catchup::All: return "all";
+    case Catchup::None: return "none";
+    }
+    return "latest";
+}
+
 }  // namespace tend::spec

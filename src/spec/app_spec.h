@@ -98,6 +98,44 @@ struct ProcessSpec {
     bool operator==(const ProcessSpec& other) const = default;
 };
 
+// What a scheduled fire does while the job's previous run is still going.
+enum class Overlap {
+    Skip,  // the fire is recorded as skipped
+    Queue,  // runs when the current run ends; at most one waits
+    Replace,  // the current run is stopped, then the new one starts
+    Allow,  // runs alongside
+};
+
+// Which fires missed while the daemon was down (or the host asleep) run at start.
+enum class Catchup {
+    Latest,  // the most recent missed fire, once, if within catchup_window
+    All,  // every missed fire within catchup_window, oldest first, at most 100
+    None,
+};
+
+struct RetrySpec {
+    int attempts = 0;  // retries after a failed run; 0: none
+    Duration backoff = std::chrono::seconds(10);  // before the first retry; doubles, with jitter
+    bool operator==(const RetrySpec&) const = default;
+};
+
+// A [job.NAME] table: a command run on a schedule or on demand.
+struct JobSpec {
+    std::string name;
+    ProcessSpec process;  // command, env, env_file, cwd, user, group, stop_signal, stop_timeout, logs
+    std::string schedule;  // as written, already validated; empty: runs only with `tend run`
+    std::string timezone;  // IANA name, already validated; the app's unless the job sets one
+    Overlap overlap = Overlap::Skip;
+    std::optional<Duration> timeout;  // then the stop rule: stop_signal, stop_timeout, SIGKILL
+    RetrySpec retry;
+    Duration jitter{0};  // each fire starts up to this much later, at random
+    Catchup catchup = Catchup::Latest;
+    Duration catchup_window = std::chrono::hours(1);
+    SourceLocation where;  // the [job.NAME] header
+
+    bool operator==(const JobSpec& other) const = default;
+};
+
 struct AppSpec {
     std::string app;  // [a-zA-Z0-9_-]+
     std::string timezone = "UTC";
@@ -105,11 +143,14 @@ struct AppSpec {
     std::string directory;  // the app file's directory
     std::string environment;  // the --env overlay applied, empty for none
     std::map<std::string, ProcessSpec> processes;  // by name
+    std::map<std::string, JobSpec> jobs;  // by name; never the name of a process
 
     // Process names in an order where each comes after everything in its `after`.
     [[nodiscard]] std::vector<std::string> start_order() const;
 };
 
 std::string_view to_string(RestartPolicy policy);
+std::string_view to_string(Overlap overlap);
+std::string_view to_string(Catchup catchup);
 
 }  // namespace tend::spec

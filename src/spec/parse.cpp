@@ -125,7 +125,7 @@ private:
     {
         std::vector<std::string> candidates = keys_for(section);
         if (section == Section::Top)
-            candidates.insert(candidates.end(), {"defaults", "process", "environment"});
+            candidates.insert(candidates.end(), {"defaults", "process", "job", "environment"});
         auto suggestion = closest_match(key, candidates);
         error(region,
             fmt::format("unknown key \"{}\" in {}{}", key, where,
@@ -136,7 +136,7 @@ private:
     {
         for (const std::string& key : layers.keys()) {
             const toml::node* node = layers.nodes(key).back();
-            if (key == "environment" || key == "defaults" || key == "process") {
+            if (key == "environment" || key == "defaults" || key == "process" || key == "job") {
                 if (!node->is_table())
                     error(node->source(), fmt::format("\"{}\" must be a table", key));
                 continue;
@@ -159,6 +159,59 @@ private:
         Layered processes = layers.child("process");
         for (const std::string& name : processes.keys())
             parse_process(name, processes, defaults);
+        Layered jobs = layers.child("job");
+        for (const std::string& name : jobs.keys())
+            parse_job(name, jobs, defaults);
+    }
+
+    void parse_job(const std::string& name, const Layered& jobs, const ProcessSpec& defaults)
+    {
+        Layered table = jobs.child(name);
+        const toml::node* header = jobs.nodes(name).front();
+        if (table.base == nullptr && table.overlay == nullptr) {
+            error(header->source(), fmt::format("job \"{}\" must be a table", name));
+            return;
+        }
+        if (!valid_name(name)) {
+            error(header->source(), fmt::format("job name \"{}\" may contain only letters, digits, '-' and '_'", name));
+            return;
+        }
+        if (m_spec.processes.contains(name)) {
+            error(header->source(),
+                fmt::format("job \"{}\" has the name of a process; names are shared by logs and commands", name));
+            return;
+        }
+        JobSpec job{.name = name, .process = defaults, .timezone = m_spec.timezone};
+        job.process.name = name;
+        job.where = location(header->source());
+        job.process.where = job.where;
+        std::string where = fmt::format("[job.{}]", name);
+        SettingContext context{.directory = m_directory};
+        for (const std::string& key : table.keys()) {
+            for (const toml::node* node : table.nodes(key)) {
+                const Setting* setting = find_setting(Section::Job, key);
+                if (setting == nullptr) {
+                    unknown_key(table.key_region(key), key, where, Section::Job);
+                    break;
+                }
+                auto applied = setting->apply_job != nullptr ? setting->apply_job(job, *node, context)
+                                                             : setting->apply_process(job.process, *node, context);
+                if (!applied) {
+                    error(node->source(), fmt::format("{}: {}", key, applied.error().message()));
+                    break;
+                }
+            }
+        }
+        auto commands = table.nodes("command");
+        if (commands.empty()) {
+            error(header->source(), fmt::format("{} has no command", where));
+            return;
+        }
+        apply_shell(job.process, table, *commands.back());
+        check_command(job.process, *commands.back());
+        if (!job.process.env_file.empty())
+            load_secrets(job.process, table, defaults);
+        m_spec.jobs.emplace(name, std::move(job));
     }
 
     void parse_process(const std::string& name, const Layered& processes, const ProcessSpec& defaults)

@@ -194,5 +194,77 @@ TEST_F(ParseTest, ReferenceInDocsMatchesTheTable)
         << "docs/app-file.md is out of date: paste the output of `tend check --reference` into it";
 }
 
+TEST_F(ParseTest, ParsesJobs)
+{
+    auto spec = parse(R"(
+app = "validator"
+timezone = "Europe/London"
+[defaults]
+env = { A = "1" }
+[job.fetch]
+command = "sleep 1"
+schedule = "0 * * * *"
+overlap = "queue"
+timeout = "10m"
+retry = { attempts = 3, backoff = "30s" }
+jitter = "5s"
+catchup = "all"
+catchup_window = "2h"
+stop_signal = "INT"
+[job.report]
+command = ["sleep", "2"]
+schedule = "@daily"
+timezone = "America/New_York"
+)");
+    ASSERT_TRUE(spec) << spec.error().message();
+    ASSERT_EQ(spec->jobs.size(), 2U);
+    const JobSpec& fetch = spec->jobs.at("fetch");
+    EXPECT_EQ(fetch.schedule, "0 * * * *");
+    EXPECT_EQ(fetch.timezone, "Europe/London");
+    EXPECT_EQ(fetch.overlap, Overlap::Queue);
+    EXPECT_EQ(fetch.timeout, 10min);
+    EXPECT_EQ(fetch.retry.attempts, 3);
+    EXPECT_EQ(fetch.retry.backoff, 30s);
+    EXPECT_EQ(fetch.jitter, 5s);
+    EXPECT_EQ(fetch.catchup, Catchup::All);
+    EXPECT_EQ(fetch.catchup_window, 2h);
+    EXPECT_EQ(fetch.process.stop_signal, SIGINT);
+    EXPECT_EQ(fetch.process.env.at("A"), "1");
+    EXPECT_EQ(fetch.process.name, "fetch");
+    EXPECT_EQ(spec->jobs.at("report").timezone, "America/New_York");
+    EXPECT_EQ(spec->jobs.at("report").overlap, Overlap::Skip);
+}
+
+TEST_F(ParseTest, RejectsBadJobsWithTheirLocation)
+{
+    struct Case {
+        const char* body;
+        std::string expected;
+    };
+    const Case cases[] = {
+        {"[job.a]\ncommand = \"true\"\nschedule = \"61 * * * *\"\n",
+            ":4:12: schedule: minute 61 out of range 0-59"},
+        {"[job.a]\ncommand = \"true\"\nschedule = \"5-2 * * * *\"\n", ":4:12: schedule: reversed range 5-2 in minute"},
+        {"[job.a]\ncommand = \"true\"\nschedule = \"0 0 30 2 *\"\n", ":4:12: schedule: never fires"},
+        {"[job.a]\ncommand = \"true\"\ntimezone = \"Mars/Base\"\n", ":4:12: timezone: unknown time zone \"Mars/Base\""},
+        {"[job.a]\ncommand = \"true\"\noverlap = \"sometimes\"\n", ":4:11: overlap: overlap must be"},
+        {"[job.a]\ncommand = \"true\"\nretry = { attempts = 3, backof = \"1s\" }\n",
+            ":4:9: retry: unknown key \"backof\" in retry (did you mean \"backoff\"?)"},
+        {"[job.a]\ncommand = \"true\"\ninstances = 2\n", ":4:1: unknown key \"instances\" in [job.a]"},
+        {"[job.a]\nschedule = \"@daily\"\n", ":2:1: [job.a] has no command"},
+        {"[process.a]\ncommand = \"true\"\n[job.a]\ncommand = \"true\"\n", ":4:1: job \"a\" has the name of a process"},
+        {"[job.a]\ncommand = \"no-such-program-here\"\n", ":3:11: command: \"no-such-program-here\" not found"},
+    };
+    for (const Case& c : cases) {
+        auto spec = parse(std::string("app = \"x\"\n") + c.body);
+        ASSERT_FALSE(spec) << c.body;
+        EXPECT_NE(spec.error().message().find(file() + c.expected), std::string::npos)
+            << c.body << "\n" << spec.error().message();
+    }
+    auto top = parse("app = \"x\"\ntimezone = \"Nowhere/Land\"\n");
+    ASSERT_FALSE(top);
+    EXPECT_NE(top.error().message().find(":2:12: timezone: unknown time zone"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tend::spec

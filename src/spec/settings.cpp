@@ -6,6 +6,8 @@
 #include "base/strings.h"
 #include "base/units.h"
 #include "os/process.h"
+#include "schedule/cron.h"
+#include "schedule/zone.h"
 
 namespace tend::spec {
 namespace {
@@ -396,6 +398,91 @@ Result<void> apply_logs(ProcessSpec& spec, const toml::node& node, const Setting
     return Ok{};
 }
 
+// --- job settings ---------------------------------------------------------------
+
+Result<void> apply_schedule(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
+{
+    job.schedule = TRY(as_string(node));
+    TRY(schedule::parse_schedule(job.schedule));
+    return Ok{};
+}
+
+Result<void> apply_job_timezone(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
+{
+    job.timezone = TRY(as_string(node));
+    TRY(schedule::Zone::load(job.timezone));
+    return Ok{};
+}
+
+Result<void> apply_overlap(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
+{
+    auto text = TRY(as_string(node));
+    for (auto overlap : {Overlap::Skip, Overlap::Queue, Overlap::Replace, Overlap::Allow}) {
+        if (text == to_string(overlap)) {
+            job.overlap = overlap;
+            return Ok{};
+        }
+    }
+    return Error(fmt::format("overlap must be \"skip\", \"queue\", \"replace\" or \"allow\", not \"{}\"", text));
+}
+
+Result<void> apply_timeout(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
+{
+    job.timeout = TRY(as_duration(node));
+    if (job.timeout->count() <= 0)
+        return Error("timeout must be longer than zero");
+    return Ok{};
+}
+
+Result<void> apply_retry(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
+{
+    const auto* table = node.as_table();
+    if (table == nullptr)
+        return wrong_type(node, "a table, e.g. { attempts = 3, backoff = \"30s\" }");
+    for (const auto& [key, value] : *table) {
+        std::string_view name = key.str();
+        if (name == "attempts") {
+            const auto* number = value.as_integer();
+            if (number == nullptr || number->get() < 0 || number->get() > 100)
+                return Error("retry.attempts must be an integer from 0 to 100");
+            job.retry.attempts = static_cast<int>(number->get());
+        } else if (name == "backoff") {
+            job.retry.backoff = TRY(as_duration(value));
+            if (job.retry.backoff.count() <= 0)
+                return Error("retry.backoff must be longer than zero");
+        } else {
+            auto suggestion = closest_match(name, std::vector<std::string>{"attempts", "backoff"});
+            return Error(fmt::format("unknown key \"{}\" in retry{}", name,
+                suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion) : std::string()));
+        }
+    }
+    return Ok{};
+}
+
+Result<void> apply_jitter(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
+{
+    job.jitter = TRY(as_duration(node));
+    return Ok{};
+}
+
+Result<void> apply_catchup(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
+{
+    auto text = TRY(as_string(node));
+    for (auto catchup : {Catchup::Latest, Catchup::All, Catchup::None}) {
+        if (text == to_string(catchup)) {
+            job.catchup = catchup;
+            return Ok{};
+        }
+    }
+    return Error(fmt::format("catchup must be \"latest\", \"all\" or \"none\", not \"{}\"", text));
+}
+
+Result<void> apply_catchup_window(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
+{
+    job.catchup_window = TRY(as_duration(node));
+    return Ok{};
+}
+
 // --- top-level settings ---------------------------------------------------------
 
 Result<void> apply_app(AppSpec& spec, const toml::node& node)
@@ -413,6 +500,7 @@ Result<void> apply_app(AppSpec& spec, const toml::node& node)
 Result<void> apply_timezone(AppSpec& spec, const toml::node& node)
 {
     spec.timezone = TRY(as_string(node));
+    TRY(schedule::Zone::load(spec.timezone));
     return Ok{};
 }
 
@@ -424,10 +512,10 @@ constexpr std::array table{
     Setting{"command", Section::Process, "string or array of strings", "(required)",
         "What to run. An array is the argv; a string is split into argv like a shell splits words, but nothing is "
         "expanded and no shell runs. `{env}`, `{app}`, `{instance}` and `{port}` are replaced in each element.",
-        apply_command, nullptr},
+        apply_command, nullptr, nullptr, true},
     Setting{"shell", Section::Process, "boolean", "false",
         "Run a string `command` through `/bin/sh -c`. Only then do pipes, `$VAR` and globs work.", apply_shell,
-        nullptr},
+        nullptr, nullptr, true},
     Setting{"instances", Section::Process, "integer", "1",
         "How many copies to run, named `NAME.0`, `NAME.1`, ... Changing it only starts or stops the difference.",
         apply_instances, nullptr},
@@ -462,19 +550,19 @@ constexpr std::array table{
     Setting{"logs", Section::Defaults, "table", "see meaning",
         "Rotation and retention of the group's log: `max_size` (\"10MiB\"), `max_age` (\"24h\"), `keep` (10 rotated "
         "files), `max_total` (\"100MiB\" of rotated files), `compress` (true: gzip).",
-        apply_logs, nullptr},
+        apply_logs, nullptr, nullptr, true},
     Setting{"env", Section::Defaults, "table of strings", "{}",
-        "Environment variables. A process's table is laid over the `[defaults]` one key by key.", apply_env, nullptr},
+        "Environment variables. A process's table is laid over the `[defaults]` one key by key.", apply_env, nullptr, nullptr, true},
     Setting{"env_file", Section::Defaults, "string (path)", "(none)",
         "A dotenv file of secrets, read at apply time. Refused unless its mode is within 0640. Its values are "
         "never shown.",
-        apply_env_file, nullptr},
+        apply_env_file, nullptr, nullptr, true},
     Setting{"cwd", Section::Defaults, "string (path)", "the app file's directory",
-        "Working directory; relative paths are taken from the app file's directory.", apply_cwd, nullptr},
+        "Working directory; relative paths are taken from the app file's directory.", apply_cwd, nullptr, nullptr, true},
     Setting{"user", Section::Defaults, "string", "(the daemon's user)", "Run as this user (the daemon must be root).",
-        apply_user, nullptr},
+        apply_user, nullptr, nullptr, true},
     Setting{"group", Section::Defaults, "string", "(the user's group)",
-        "Run with this group (the daemon must be root).", apply_group, nullptr},
+        "Run with this group (the daemon must be root).", apply_group, nullptr, nullptr, true},
     Setting{"restart", Section::Defaults, "\"always\" | \"on-failure\" | \"never\"", "\"always\"",
         "When an exited instance is started again. `on-failure` restarts after a non-zero exit or a signal.",
         apply_restart, nullptr},
@@ -485,10 +573,39 @@ constexpr std::array table{
         "Quick failures back off from 100ms, doubling up to this cap; at the cap the state is `crash-looping`.",
         apply_max_backoff, nullptr},
     Setting{"stop_signal", Section::Defaults, "string", "\"TERM\"", "Signal sent to the whole process tree to stop it.",
-        apply_stop_signal, nullptr},
+        apply_stop_signal, nullptr, nullptr, true},
     Setting{"stop_timeout", Section::Defaults, "duration", "\"10s\"",
         "How long to wait after `stop_signal` before SIGKILL to everything left in the tree.", apply_stop_timeout,
-        nullptr},
+        nullptr, nullptr, true},
+    Setting{"schedule", Section::Job, "string", "(none: only `tend run`)",
+        "When the job runs: 5 cron fields (`\"*/5 * * * *\"`, names, lists, ranges, steps; day of month and day of "
+        "week match either when both are restricted), `@hourly` `@daily` `@weekly` `@monthly` `@yearly` `@reboot`, "
+        "or `\"every 30s\"` (multiples of the period since the epoch). Try one with `tend calendar`.",
+        nullptr, nullptr, apply_schedule},
+    Setting{"timezone", Section::Job, "string", "the app's `timezone`",
+        "IANA zone the schedule is read in. In a DST gap a fixed-hour job runs at the first instant after it; a "
+        "repeated hour runs once. Jobs whose hour field is `*` or `*/n` follow elapsed time.",
+        nullptr, nullptr, apply_job_timezone},
+    Setting{"overlap", Section::Job, "\"skip\" | \"queue\" | \"replace\" | \"allow\"", "\"skip\"",
+        "A fire while the previous run is going: skip it (recorded), queue it (at most one waits), stop the running "
+        "one and start anew, or run both.",
+        nullptr, nullptr, apply_overlap},
+    Setting{"timeout", Section::Job, "duration", "(none)",
+        "A run going longer is stopped like a process (`stop_signal`, `stop_timeout`, SIGKILL) and counts as failed.",
+        nullptr, nullptr, apply_timeout},
+    Setting{"retry", Section::Job, "table", "(no retries)",
+        "`{ attempts = 3, backoff = \"30s\" }`: a failed run is retried up to `attempts` times, waiting `backoff` "
+        "doubled each time, with up to 50% random jitter.",
+        nullptr, nullptr, apply_retry},
+    Setting{"jitter", Section::Job, "duration", "\"0s\"",
+        "Each scheduled run starts up to this much after its fire time, at random, so hosts do not run at once.",
+        nullptr, nullptr, apply_jitter},
+    Setting{"catchup", Section::Job, "\"latest\" | \"all\" | \"none\"", "\"latest\"",
+        "Fires missed while the daemon was down: run the most recent once, run every one (oldest first, at most 100), "
+        "or none. Only fires within `catchup_window` count.",
+        nullptr, nullptr, apply_catchup},
+    Setting{"catchup_window", Section::Job, "duration", "\"1h\"", "How far back missed fires are caught up.",
+        nullptr, nullptr, apply_catchup_window},
 };
 
 }  // namespace
@@ -498,11 +615,24 @@ std::span<const Setting> settings()
     return table;
 }
 
+namespace {
+
+bool in_section(const Setting& setting, Section section)
+{
+    if (setting.section == section)
+        return true;
+    if (section == Section::Process)
+        return setting.section == Section::Defaults;
+    return section == Section::Job && setting.jobs;
+}
+
+}  // namespace
+
 std::vector<std::string> keys_for(Section section)
 {
     std::vector<std::string> keys;
     for (const Setting& setting : table) {
-        if (setting.section == section || (section == Section::Process && setting.section == Section::Defaults))
+        if (in_section(setting, section))
             keys.emplace_back(setting.key);
     }
     return keys;
@@ -511,9 +641,7 @@ std::vector<std::string> keys_for(Section section)
 const Setting* find_setting(Section section, std::string_view key)
 {
     for (const Setting& setting : table) {
-        bool in_section
-            = setting.section == section || (section == Section::Process && setting.section == Section::Defaults);
-        if (in_section && setting.key == key)
+        if (in_section(setting, section) && setting.key == key)
             return &setting;
     }
     return nullptr;
@@ -535,7 +663,17 @@ std::string settings_reference()
     section(Section::Top, "Top level", "Keys at the top of the file.");
     section(Section::Process, "`[process.NAME]`", "Only in a process table.");
     section(Section::Defaults, "`[defaults]` and `[process.NAME]`",
-        "In `[defaults]` they apply to every process; a process's own value wins.");
+        "In `[defaults]` they apply to every process and job; a process's own value wins.");
+    std::vector<std::string> shared;
+    for (const Setting& setting : table) {
+        if (setting.jobs)
+            shared.push_back(fmt::format("`{}`", setting.key));
+    }
+    section(Section::Job, "`[job.NAME]`",
+        fmt::format("A command run on a schedule or with `tend run NAME`. These keys of processes apply too: {}. "
+                    "Each run is recorded (`tend history`) and its output goes to `logs/NAME.log` as instance "
+                    "`NAME#RUN`.",
+            fmt::join(shared, ", ")));
     return out;
 }
 

@@ -22,6 +22,7 @@ enum class Section {
     Top,  // top level of the file
     Process,  // [process.NAME]; Defaults rows also apply here
     Defaults,  // [defaults] and [process.NAME]
+    Job,  // [job.NAME]; rows of the other sections marked `jobs` also apply here
 };
 
 struct Setting {
@@ -33,6 +34,8 @@ struct Setting {
     // Checks the value and stores it; the error text says why (no location: the caller adds it).
     Result<void> (*apply_process)(ProcessSpec&, const toml::node&, const SettingContext&);
     Result<void> (*apply_app)(AppSpec&, const toml::node&);
+    Result<void> (*apply_job)(JobSpec&, const toml::node&, const SettingContext&) = nullptr;
+    bool jobs = false;  // a Process or Defaults row that [job.NAME] accepts too (applied to JobSpec::process)
 };
 
 std::span<const Setting> settings();
