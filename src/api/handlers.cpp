@@ -47,13 +47,58 @@ json instance_json(const supervise::InstanceStatus& status, WallTime now)
     return out;
 }
 
-json plan_json(const spec::Plan& plan)
+json changes_json(const std::vector<spec::GroupChange>& changes)
 {
-    json groups = json::array();
-    for (const spec::GroupChange& change : plan.groups)
-        groups.push_back(
-            {{"name", change.name}, {"change", spec::to_string(change.kind)}, {"reasons", change.reasons}});
-    return groups;
+    json out = json::array();
+    for (const spec::GroupChange& change : changes)
+        out.push_back({{"name", change.name}, {"change", spec::to_string(change.kind)}, {"reasons", change.reasons}});
+    return out;
+}
+
+json optional_json(const auto& value)
+{
+    return value ? json(*value) : json(nullptr);
+}
+
+json run_json(const store::Run& run)
+{
+    json out{
+        {"id", run.id},
+        {"job", run.job},
+        {"trigger", run.trigger},
+        {"attempt", run.attempt},
+        {"state", run.state},
+        {"nominal", nullptr},
+        {"created", format_wall_time(from_micros(run.created_us))},
+        {"started", nullptr},
+        {"ended", nullptr},
+        {"duration_ms", nullptr},
+        {"exit_code", optional_json(run.exit_code)},
+        {"signal", optional_json(run.signal)},
+        {"error", run.error},
+    };
+    if (run.nominal_us)
+        out["nominal"] = format_wall_time(from_micros(*run.nominal_us));
+    if (run.started_us)
+        out["started"] = format_wall_time(from_micros(*run.started_us));
+    if (run.ended_us)
+        out["ended"] = format_wall_time(from_micros(*run.ended_us));
+    if (run.started_us && run.ended_us)
+        out["duration_ms"] = (*run.ended_us - *run.started_us) / 1000;
+    return out;
+}
+
+json job_json(const schedule::JobStatus& job)
+{
+    return json{
+        {"name", job.name},
+        {"schedule", job.schedule},
+        {"timezone", job.timezone},
+        {"next_fire", job.next_fire ? json(format_wall_time(*job.next_fire)) : json(nullptr)},
+        {"running", job.running},
+        {"waiting", job.waiting},
+        {"last", job.last ? run_json(*job.last) : json(nullptr)},
+    };
 }
 
 class Handlers {
@@ -94,6 +139,10 @@ private:
             stop(body, caller, respond);
         else if (post && path == "/v1/down")
             down(caller, respond);
+        else if (post && path == "/v1/run")
+            run(body, caller, respond);
+        else if (get && path == "/v1/history")
+            respond(history(request));
         else
             respond(failure(404, fmt::format("no such endpoint: {} {}", request.method, path)));
     }
@@ -110,6 +159,9 @@ private:
             groups.push_back({{"name", group.name}, {"instances", group.instances}, {"ready", group.ready},
                 {"replacing", group.replacing}, {"rollout_error", group.rollout_error}, {"members", members}});
         }
+        json jobs = json::array();
+        for (const auto& job : m_control.scheduler.status())
+            jobs.push_back(job_json(job));
         return ok({
             {"app", spec.app},
             {"file", spec.file},
@@ -120,6 +172,7 @@ private:
                         std::chrono::duration_cast<std::chrono::milliseconds>(now - m_control.started_at).count()},
                     {"shutting_down", m_control.supervisor.shutting_down()}}},
             {"groups", groups},
+            {"jobs", jobs},
             {"store", {{"pending_events", m_control.events.pending()}, {"error", m_control.events.failure()}}},
         });
     }
@@ -158,9 +211,9 @@ private:
         auto outcome = m_control.apply(request);
         if (!outcome)
             return failure(400, outcome.error().message());
-        return ok({{"plan", plan_json(outcome->plan)}, {"text", outcome->plan.describe()},
-            {"changed", !outcome->plan.empty()}, {"file", outcome->file}, {"environment", outcome->environment},
-            {"applied", !request.plan_only}});
+        return ok({{"plan", changes_json(outcome->plan.groups)}, {"jobs", changes_json(outcome->plan.jobs)},
+            {"text", outcome->plan.describe()}, {"changed", !outcome->plan.empty()}, {"file", outcome->file},
+            {"environment", outcome->environment}, {"applied", !request.plan_only}});
     }
 
     Response start(const json& body, const Caller& caller)
@@ -200,6 +253,50 @@ private:
     {
         m_control.events.record("daemon", "down-requested", fmt::format("by {}", caller.user));
         m_control.shut_down([respond] { respond(ok({{"stopped", true}})); });
+    }
+
+    void run(const json& body, const Caller& caller, const Responder& respond)
+    {
+        std::string job = body.at("job").get<std::string>();
+        bool wait = body.value("wait", false);
+        std::function<void(const store::Run&)> done;
+        if (wait)
+            done = [respond](const store::Run& finished) { respond(ok({{"run", run_json(finished)}})); };
+        auto id = m_control.scheduler.run_now(job, done);
+        if (!id) {
+            respond(failure(400, id.error().message()));
+            return;
+        }
+        m_control.events.record(job, "run-requested", fmt::format("run #{} by {}", *id, caller.user));
+        if (!wait)
+            respond(ok({{"run", {{"id", *id}, {"job", job}, {"state", "running"}}}}));
+    }
+
+    Response history(const Request& request)
+    {
+        store::RunQuery query;
+        if (auto it = request.query.find("job"); it != request.query.end())
+            query.job = it->second;
+        if (auto it = request.query.find("failed"); it != request.query.end())
+            query.failed_only = it->second == "1" || it->second == "true";
+        try {
+            if (auto it = request.query.find("limit"); it != request.query.end())
+                query.limit = std::stoul(it->second);
+        } catch (const std::exception&) {
+            return failure(400, "limit must be a number");
+        }
+        if (!query.job.empty() && !m_control.scheduler.has_job(query.job)) {
+            auto any = m_control.runs.query({.job = query.job, .limit = 1});
+            if (any && any->empty())
+                return failure(400, fmt::format("no job named \"{}\"", query.job));
+        }
+        auto runs = m_control.runs.query(query);
+        if (!runs)
+            return failure(409, runs.error().message());
+        json out = json::array();
+        for (const store::Run& run : *runs)
+            out.push_back(run_json(run));
+        return ok({{"runs", out}});
     }
 
     DaemonControl& m_control;

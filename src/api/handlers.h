@@ -5,6 +5,8 @@
 //   POST /v1/apply   {file?, environment?, plan_only}   the plan, carried out unless plan_only
 //   POST /v1/start|stop|restart {target}                 stop answers when the tree is gone
 //   POST /v1/down                    answers when everything has stopped; the daemon then exits
+//   POST /v1/run {job, wait}         starts a run now; with wait, answers when it has finished
+//   GET  /v1/history?job=&failed=&limit=   job runs, oldest first
 //
 // Errors are {"error": "..."} with 400 for bad input and 409 when the action failed.
 #pragma once
@@ -14,8 +16,10 @@
 
 #include "api/server.h"
 #include "os/clock.h"
+#include "schedule/scheduler.h"
 #include "spec/plan.h"
 #include "store/events.h"
+#include "store/runs.h"
 #include "supervise/supervisor.h"
 
 namespace tend::api {
@@ -36,6 +40,8 @@ struct ApplyOutcome {
 // What the handlers need from the daemon.
 struct DaemonControl {
     supervise::Supervisor& supervisor;
+    schedule::Scheduler& scheduler;
+    store::Runs& runs;
     store::EventLog& events;
     std::function<Result<ApplyOutcome>(const ApplyRequest&)> apply;  // errors are bad input
     std::function<void(std::function<void()>)> shut_down;  // done runs before the daemon exits

@@ -160,6 +160,42 @@ std::function<int(Options&)> target_action(const char* verb, const char* done)
     };
 }
 
+int run_job(Options& options)
+{
+    std::string app = resolve_app(options);
+    if (app.empty())
+        return BadInput;
+    auto result = call(options, app, "POST", "/v1/run", json{{"job", options.target}, {"wait", options.wait}});
+    if (!result.ok())
+        return report(result, app);
+    const json& run = result.body["run"];
+    if (options.json) {
+        fmt::print("{}\n", run.dump(2));
+    } else if (!options.wait) {
+        fmt::print("started run #{} of {}\n", run.value("id", 0), options.target);
+    } else {
+        fmt::print("{}", render_runs(json::array({run})));
+    }
+    return options.wait && run.value("state", "") != "succeeded" ? ActionFailed : Success;
+}
+
+int run_history(Options& options)
+{
+    std::string app = resolve_app(options);
+    if (app.empty())
+        return BadInput;
+    std::map<std::string, std::string> query{{"limit", std::to_string(options.lines)}};
+    if (!options.target.empty())
+        query["job"] = options.target;
+    if (options.failed)
+        query["failed"] = "1";
+    auto result = call(options, app, "GET", "/v1/history", nullptr, query);
+    if (!result.ok())
+        return report(result, app);
+    fmt::print("{}", options.json ? result.body["runs"].dump(2) + "\n" : render_runs(result.body["runs"]));
+    return Success;
+}
+
 int run_down(Options& options)
 {
     std::string app = resolve_app(options);
@@ -254,6 +290,21 @@ const std::array table{
             command.add_flag("--reference", options.reference, "Print the settings reference (Markdown)");
         },
         run_check},
+    Command{"run", "Run a job now (whatever its overlap policy)",
+        [](CLI::App& command, Options& options) {
+            command.add_option("job", options.target, "The job")->required();
+            command.add_flag("--wait", options.wait, "Wait until the run ends; exit 1 unless it succeeded");
+            command.add_flag("--json", options.json, "Print the run as JSON");
+        },
+        run_job},
+    Command{"history", "List job runs: fire time, trigger, start, duration, outcome",
+        [](CLI::App& command, Options& options) {
+            command.add_option("job", options.target, "Only this job");
+            command.add_flag("--failed", options.failed, "Only failed, timed-out and interrupted runs");
+            command.add_option("-n", options.lines, "How many of the most recent (default 20)");
+            command.add_flag("--json", options.json, "Print JSON");
+        },
+        run_history},
     Command{"calendar", "Print the next fire times of a schedule expression",
         [](CLI::App& command, Options& options) {
             command.add_option("expression", options.target, "\"0 9 * * mon-fri\", \"@daily\", \"every 5m\"")

@@ -34,6 +34,8 @@ struct Options {
     std::string grep;  // logs --grep
     std::string timezone = "UTC";  // calendar --tz
     int count = 5;  // calendar -n
+    bool wait = false;  // run --wait
+    bool failed = false;  // history --failed
 };
 
 struct Command {

@@ -84,9 +84,11 @@ int run_logs(Options& options)
     api::AppPaths paths = api::paths_for(app);
     logs::LogQuery query;
     if (!options.target.empty()) {
-        std::string group = options.target.substr(0, options.target.find('.'));
+        // "web.2" is an instance of web; "fetch#12" is run 12 of the job fetch.
+        std::size_t separator = options.target.find_first_of(".#");
+        std::string group = options.target.substr(0, separator);
         query.groups = {group};
-        if (options.target.find('.') != std::string::npos)
+        if (separator != std::string::npos)
             query.instance = options.target;
         if (logs::files_of(paths.log_directory, group).empty()) {
             fmt::print(stderr, "tend: no logs for \"{}\" in {}\n", group, paths.log_directory);

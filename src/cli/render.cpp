@@ -35,10 +35,12 @@ std::string render_status(const nlohmann::json& status)
             status["store"].value("pending_events", 0), status["store"].value("error", ""));
     if (!status.value("file", "").empty())
         out += fmt::format("file {}\n", status.value("file", ""));
-    if (status["groups"].empty())
-        return out + "no process groups (apply an app file with `tend up`)\n";
-    out += fmt::format("\n{:<20} {:<26} {:>8} {:>8} {:>8} {:>6} {:>9}  {}\n", "NAME", "STATE", "PID", "UPTIME",
-        "RESTARTS", "CPU%", "RSS", "LAST EXIT");
+    bool no_jobs = !status.contains("jobs") || status["jobs"].empty();
+    if (status["groups"].empty() && no_jobs)
+        return out + "no process groups or jobs (apply an app file with `tend up`)\n";
+    if (!status["groups"].empty())
+        out += fmt::format("\n{:<20} {:<26} {:>8} {:>8} {:>8} {:>6} {:>9}  {}\n", "NAME", "STATE", "PID", "UPTIME",
+            "RESTARTS", "CPU%", "RSS", "LAST EXIT");
     for (const auto& group : status["groups"]) {
         for (const auto& member : group["members"]) {
             std::string uptime = member["uptime_ms"].is_null()
@@ -55,6 +57,67 @@ std::string render_status(const nlohmann::json& status)
                 state_text(member), pid, uptime, member.value("restarts", 0), member.value("cpu_percent", 0.0), rss,
                 last);
         }
+    }
+    if (!no_jobs)
+        out += render_jobs(status["jobs"]);
+    return out;
+}
+
+std::string render_jobs(const nlohmann::json& jobs)
+{
+    std::string out
+        = fmt::format("\n{:<20} {:<18} {:<22} {:<12} {}\n", "JOB", "SCHEDULE", "NEXT FIRE", "RUNNING", "LAST RUN");
+    for (const auto& job : jobs) {
+        std::string schedule = job.value("schedule", "");
+        if (schedule.empty())
+            schedule = "(manual)";
+        else if (job.value("timezone", "UTC") != "UTC")
+            schedule += " " + job.value("timezone", "");
+        std::string running = "-";
+        if (!job["running"].empty()) {
+            running.clear();
+            for (const auto& id : job["running"])
+                running += fmt::format("{}#{}", running.empty() ? "" : ",", id.get<std::int64_t>());
+        }
+        if (job.value("waiting", 0) > 0)
+            running += fmt::format(" +{} waiting", job.value("waiting", 0));
+        std::string last = "-";
+        if (!job["last"].is_null()) {
+            const auto& run = job["last"];
+            last = fmt::format("#{} {} at {}", run.value("id", 0), run.value("state", ""), run.value("ended", ""));
+            if (!run["exit_code"].is_null() && run["exit_code"].get<int>() != 0)
+                last += fmt::format(" (exit {})", run["exit_code"].get<int>());
+        }
+        std::string next = job["next_fire"].is_null() ? "-" : job.value("next_fire", "").substr(0, 19) + "Z";
+        out += fmt::format("{:<20} {:<18} {:<22} {:<12} {}\n", job.value("name", ""), schedule, next, running, last);
+    }
+    return out;
+}
+
+std::string render_runs(const nlohmann::json& runs)
+{
+    std::string out = fmt::format("{:>6} {:<16} {:<9} {:<21} {:<21} {:>9} {:<12} {}\n", "RUN", "JOB", "TRIGGER",
+        "FIRE TIME", "STARTED", "DURATION", "STATE", "RESULT");
+    for (const auto& run : runs) {
+        auto brief = [](const nlohmann::json& value) {
+            return value.is_null() ? std::string("-") : value.get<std::string>().substr(0, 19) + "Z";
+        };
+        std::string duration = run["duration_ms"].is_null()
+            ? "-"
+            : format_duration(std::chrono::milliseconds(run["duration_ms"].get<std::int64_t>()));
+        std::string result;
+        if (!run["signal"].is_null())
+            result = fmt::format("signal {}", run["signal"].get<int>());
+        else if (!run["exit_code"].is_null())
+            result = fmt::format("exit {}", run["exit_code"].get<int>());
+        if (!run.value("error", "").empty())
+            result += (result.empty() ? "" : ": ") + run.value("error", "");
+        std::string trigger = run.value("trigger", "");
+        if (run.value("attempt", 1) > 1)
+            trigger += fmt::format(" {}", run.value("attempt", 1));
+        out += fmt::format("{:>6} {:<16} {:<9} {:<21} {:<21} {:>9} {:<12} {}\n", run.value("id", 0),
+            run.value("job", ""), trigger, brief(run["nominal"]), brief(run["started"]), duration,
+            run.value("state", ""), or_dash(result));
     }
     return out;
 }

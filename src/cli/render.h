@@ -10,5 +10,8 @@ namespace tend::cli {
 std::string render_status(const nlohmann::json& status);
 // Events, one per line: "TIME SUBJECT KIND DETAIL".
 std::string render_events(const nlohmann::json& events);
+// The jobs table of `tend status`, and `tend history`.
+std::string render_jobs(const nlohmann::json& jobs);
+std::string render_runs(const nlohmann::json& runs);
 
 }  // namespace tend::cli

@@ -13,9 +13,11 @@
 #include "loop/loop.h"
 #include "os/files.h"
 #include "os/socket.h"
+#include "schedule/scheduler.h"
 #include "spec/parse.h"
 #include "store/database.h"
 #include "store/events.h"
+#include "store/runs.h"
 #include "supervise/process_tree.h"
 #include "supervise/supervisor.h"
 
@@ -78,12 +80,18 @@ private:
         end_leftovers();
         m_supervisor = std::make_unique<supervise::Supervisor>(*m_loop, *m_events, *m_live,
             supervise::SupervisorOptions{.app = m_options.app, .log_directory = m_paths.log_directory});
+        m_runs = std::make_unique<store::Runs>(*m_db);
+        m_scheduler = std::make_unique<schedule::Scheduler>(
+            m_supervisor->context(), *m_runs, schedule::SchedulerOptions{.log_directory = m_paths.log_directory});
+        TRY(m_scheduler->start());
         m_loop->on_unwatched_exit([this](const os::ExitStatus&) { m_supervisor->on_orphan_exit(); });
         wire_signals();
         m_loop->set_tick(tick_period, [this] { tick(); });
         auto listener = TRY(os::listen_unix(m_paths.socket));
         m_control = std::make_unique<api::DaemonControl>(api::DaemonControl{
             .supervisor = *m_supervisor,
+            .scheduler = *m_scheduler,
+            .runs = *m_runs,
             .events = *m_events,
             .apply = [this](const api::ApplyRequest& request) { return apply(request); },
             .shut_down = [this](std::function<void()> done) { shut_down(std::move(done)); },
@@ -153,7 +161,7 @@ private:
 
     Result<api::ApplyOutcome> apply(const api::ApplyRequest& request)
     {
-        if (m_supervisor->shutting_down())
+        if (m_shutting_down)
             return Error("the daemon is shutting down");
         const spec::AppSpec& current = m_supervisor->spec();
         std::string file = request.file.value_or(current.file);
@@ -167,6 +175,7 @@ private:
         if (request.plan_only)
             return api::ApplyOutcome{spec::make_plan(current, next), next.file, environment};
         auto plan = TRY(m_supervisor->apply(next));
+        TRY(m_scheduler->apply(next));
         (void)m_settings->set("file", next.file);
         (void)m_settings->set("environment", environment);
         m_events->record("daemon", "apply",
@@ -178,7 +187,7 @@ private:
     void wire_signals()
     {
         auto graceful = [this] {
-            if (m_supervisor->shutting_down()) {
+            if (m_shutting_down) {
                 // A second signal: end now, taking every descendant along.
                 say("second signal: exiting at once");
                 supervise::Attribution attribution;
@@ -203,21 +212,26 @@ private:
     {
         if (done)
             m_shutdown_waiters.push_back(std::move(done));
-        if (m_supervisor->shutting_down())
+        if (m_shutting_down)
             return;
-        m_supervisor->shut_down([this] {
-            m_events->record("daemon", "stopped", "every process has stopped");
-            (void)m_events->flush();
-            for (auto& waiter : m_shutdown_waiters)
-                waiter();
-            // Let the answers reach their callers before the loop ends.
-            m_loop->add_timer(std::chrono::milliseconds(20), [this] { m_loop->stop(); });
+        m_shutting_down = true;
+        // Job runs stop first (recorded as stopped), then the process groups.
+        m_scheduler->shut_down([this] {
+            m_supervisor->shut_down([this] {
+                m_events->record("daemon", "stopped", "every process has stopped");
+                (void)m_events->flush();
+                for (auto& waiter : m_shutdown_waiters)
+                    waiter();
+                // Let the answers reach their callers before the loop ends.
+                m_loop->add_timer(std::chrono::milliseconds(20), [this] { m_loop->stop(); });
+            });
         });
     }
 
     void tick()
     {
         m_supervisor->tick();
+        m_scheduler->tick();
         m_own_log->tick();
         (void)m_events->flush();
     }
@@ -247,10 +261,13 @@ private:
     std::unique_ptr<logs::Capture> m_own_capture;
     os::UniqueFd m_saved_stderr;
     std::unique_ptr<supervise::Supervisor> m_supervisor;
+    std::unique_ptr<store::Runs> m_runs;
+    std::unique_ptr<schedule::Scheduler> m_scheduler;
     std::unique_ptr<api::DaemonControl> m_control;
     std::unique_ptr<api::Server> m_server;
     std::vector<std::function<void()>> m_shutdown_waiters;
     int m_exit_code = 0;
+    bool m_shutting_down = false;
 };
 
 }  // namespace

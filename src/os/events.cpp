@@ -1,5 +1,6 @@
 #include "os/events.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <sys/inotify.h>
@@ -160,6 +161,28 @@ Result<std::vector<InotifyEvent>> read_inotify(int inotify_fd)
         at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
     }
     return events;
+}
+
+Result<void> arm_wall_timer(int timer_fd, WallTime at)
+{
+    itimerspec spec{};
+    std::int64_t micros = std::max<std::int64_t>(to_micros(at), 1);
+    spec.it_value.tv_sec = static_cast<time_t>(micros / 1'000'000);
+    spec.it_value.tv_nsec = static_cast<long>(micros % 1'000'000) * 1000;
+    if (::timerfd_settime(timer_fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &spec, nullptr) != 0)
+        return Error::from_errno("timerfd_settime");
+    return Ok{};
+}
+
+WallTimerRead read_wall_timer(int timer_fd)
+{
+    std::uint64_t expirations = 0;
+    ssize_t got = ::read(timer_fd, &expirations, sizeof expirations);
+    if (got == static_cast<ssize_t>(sizeof expirations))
+        return WallTimerRead::Expired;
+    if (got < 0 && errno == ECANCELED)
+        return WallTimerRead::ClockChanged;
+    return WallTimerRead::Nothing;
 }
 
 }  // namespace tend::os

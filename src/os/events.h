@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/time.h"
 #include "os/fd.h"
 
 namespace tend::os {
@@ -58,6 +59,13 @@ Result<UniqueFd> make_timer_fd(TimerClock clock);
 Result<void> arm_timer(int timer_fd, std::chrono::nanoseconds delay);
 // Consumes the expiration count so the fd stops being readable.
 void drain_timer(int timer_fd);
+
+// A CLOCK_REALTIME timerfd armed for an absolute wall-clock time, with
+// TFD_TIMER_CANCEL_ON_SET: when someone sets the clock (a jump), reading it
+// says so instead of waiting on for a time that no longer means the same.
+Result<void> arm_wall_timer(int timer_fd, WallTime at);
+enum class WallTimerRead { Expired, ClockChanged, Nothing };
+WallTimerRead read_wall_timer(int timer_fd);
 
 }  // namespace tend::os
 

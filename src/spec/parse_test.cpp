@@ -242,8 +242,7 @@ TEST_F(ParseTest, RejectsBadJobsWithTheirLocation)
         std::string expected;
     };
     const Case cases[] = {
-        {"[job.a]\ncommand = \"true\"\nschedule = \"61 * * * *\"\n",
-            ":4:12: schedule: minute 61 out of range 0-59"},
+        {"[job.a]\ncommand = \"true\"\nschedule = \"61 * * * *\"\n", ":4:12: schedule: minute 61 out of range 0-59"},
         {"[job.a]\ncommand = \"true\"\nschedule = \"5-2 * * * *\"\n", ":4:12: schedule: reversed range 5-2 in minute"},
         {"[job.a]\ncommand = \"true\"\nschedule = \"0 0 30 2 *\"\n", ":4:12: schedule: never fires"},
         {"[job.a]\ncommand = \"true\"\ntimezone = \"Mars/Base\"\n", ":4:12: timezone: unknown time zone \"Mars/Base\""},
@@ -258,8 +257,8 @@ TEST_F(ParseTest, RejectsBadJobsWithTheirLocation)
     for (const Case& c : cases) {
         auto spec = parse(std::string("app = \"x\"\n") + c.body);
         ASSERT_FALSE(spec) << c.body;
-        EXPECT_NE(spec.error().message().find(file() + c.expected), std::string::npos)
-            << c.body << "\n" << spec.error().message();
+        EXPECT_NE(spec.error().message().find(file() + c.expected), std::string::npos) << c.body << "\n"
+                                                                                       << spec.error().message();
     }
     auto top = parse("app = \"x\"\ntimezone = \"Nowhere/Land\"\n");
     ASSERT_FALSE(top);

@@ -67,6 +67,26 @@ GroupChange compare(const ProcessSpec& before, const ProcessSpec& after, const s
     return change;
 }
 
+GroupChange compare_jobs(const JobSpec& before, const JobSpec& after)
+{
+    GroupChange change{.name = before.name};
+    if (before.schedule != after.schedule)
+        change.reasons.push_back(fmt::format("schedule \"{}\" -> \"{}\"", before.schedule, after.schedule));
+    if (before.timezone != after.timezone)
+        change.reasons.push_back(fmt::format("timezone {} -> {}", before.timezone, after.timezone));
+    for (const FieldCheck& check : field_checks()) {
+        if (check.differs(before.process, after.process))
+            change.reasons.push_back(fmt::format("{} changed", check.name));
+    }
+    if (before.overlap != after.overlap || before.timeout != after.timeout || before.retry != after.retry
+        || before.jitter != after.jitter || before.catchup != after.catchup
+        || before.catchup_window != after.catchup_window || policy_differs(before.process, after.process))
+        change.reasons.emplace_back("run settings changed");
+    if (!change.reasons.empty())
+        change.kind = ChangeKind::Changed;
+    return change;
+}
+
 }  // namespace
 
 Plan make_plan(const AppSpec& current, const AppSpec& next)
@@ -92,14 +112,31 @@ Plan make_plan(const AppSpec& current, const AppSpec& next)
         else
             plan.groups.push_back(compare(before->second, after->second, environment_change));
     }
+    std::set<std::string> jobs;
+    for (const auto& [name, job] : current.jobs)
+        jobs.insert(name);
+    for (const auto& [name, job] : next.jobs)
+        jobs.insert(name);
+    for (const std::string& name : jobs) {
+        auto before = current.jobs.find(name);
+        auto after = next.jobs.find(name);
+        if (before == current.jobs.end())
+            plan.jobs.push_back({name, ChangeKind::Added, {}});
+        else if (after == next.jobs.end())
+            plan.jobs.push_back({name, ChangeKind::Removed, {}});
+        else
+            plan.jobs.push_back(compare_jobs(before->second, after->second));
+    }
     return plan;
 }
 
 bool Plan::empty() const
 {
-    for (const GroupChange& group : groups) {
-        if (group.kind != ChangeKind::Unchanged)
-            return false;
+    for (const auto* changes : {&groups, &jobs}) {
+        for (const GroupChange& change : *changes) {
+            if (change.kind != ChangeKind::Unchanged)
+                return false;
+        }
     }
     return true;
 }
@@ -107,7 +144,7 @@ bool Plan::empty() const
 std::string Plan::describe() const
 {
     std::string out;
-    for (const GroupChange& group : groups) {
+    auto line = [&out](const GroupChange& group, std::string_view what) {
         char mark = ' ';
         switch (group.kind) {
         case ChangeKind::Added: mark = '+'; break;
@@ -116,11 +153,15 @@ std::string Plan::describe() const
         case ChangeKind::Scaled: mark = '~'; break;
         case ChangeKind::Unchanged: break;
         }
-        out += fmt::format("{} {} ({})", mark, group.name, to_string(group.kind));
+        out += fmt::format("{} {}{} ({})", mark, what, group.name, to_string(group.kind));
         if (!group.reasons.empty())
             out += fmt::format(": {}", fmt::join(group.reasons, ", "));
         out += '\n';
-    }
+    };
+    for (const GroupChange& group : groups)
+        line(group, "");
+    for (const GroupChange& job : jobs)
+        line(job, "job ");
     return out;
 }
 

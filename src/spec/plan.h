@@ -25,6 +25,7 @@ struct GroupChange {
 
 struct Plan {
     std::vector<GroupChange> groups;  // every group of either spec, in name order
+    std::vector<GroupChange> jobs;  // every job of either spec; Changed takes effect from the next run
 
     [[nodiscard]] bool empty() const;
     // Human lines: "+ web (added)", "~ worker: command changed", "  decider (unchanged)".

@@ -514,8 +514,8 @@ constexpr std::array table{
         "expanded and no shell runs. `{env}`, `{app}`, `{instance}` and `{port}` are replaced in each element.",
         apply_command, nullptr, nullptr, true},
     Setting{"shell", Section::Process, "boolean", "false",
-        "Run a string `command` through `/bin/sh -c`. Only then do pipes, `$VAR` and globs work.", apply_shell,
-        nullptr, nullptr, true},
+        "Run a string `command` through `/bin/sh -c`. Only then do pipes, `$VAR` and globs work.", apply_shell, nullptr,
+        nullptr, true},
     Setting{"instances", Section::Process, "integer", "1",
         "How many copies to run, named `NAME.0`, `NAME.1`, ... Changing it only starts or stops the difference.",
         apply_instances, nullptr},
@@ -552,13 +552,15 @@ constexpr std::array table{
         "files), `max_total` (\"100MiB\" of rotated files), `compress` (true: gzip).",
         apply_logs, nullptr, nullptr, true},
     Setting{"env", Section::Defaults, "table of strings", "{}",
-        "Environment variables. A process's table is laid over the `[defaults]` one key by key.", apply_env, nullptr, nullptr, true},
+        "Environment variables. A process's table is laid over the `[defaults]` one key by key.", apply_env, nullptr,
+        nullptr, true},
     Setting{"env_file", Section::Defaults, "string (path)", "(none)",
         "A dotenv file of secrets, read at apply time. Refused unless its mode is within 0640. Its values are "
         "never shown.",
         apply_env_file, nullptr, nullptr, true},
     Setting{"cwd", Section::Defaults, "string (path)", "the app file's directory",
-        "Working directory; relative paths are taken from the app file's directory.", apply_cwd, nullptr, nullptr, true},
+        "Working directory; relative paths are taken from the app file's directory.", apply_cwd, nullptr, nullptr,
+        true},
     Setting{"user", Section::Defaults, "string", "(the daemon's user)", "Run as this user (the daemon must be root).",
         apply_user, nullptr, nullptr, true},
     Setting{"group", Section::Defaults, "string", "(the user's group)",
@@ -604,8 +606,8 @@ constexpr std::array table{
         "Fires missed while the daemon was down: run the most recent once, run every one (oldest first, at most 100), "
         "or none. Only fires within `catchup_window` count.",
         nullptr, nullptr, apply_catchup},
-    Setting{"catchup_window", Section::Job, "duration", "\"1h\"", "How far back missed fires are caught up.",
-        nullptr, nullptr, apply_catchup_window},
+    Setting{"catchup_window", Section::Job, "duration", "\"1h\"", "How far back missed fires are caught up.", nullptr,
+        nullptr, apply_catchup_window},
 };
 
 }  // namespace

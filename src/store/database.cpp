@@ -32,6 +32,16 @@ Database::~Database()
     sqlite3_close_v2(m_db);
 }
 
+std::int64_t Database::last_insert_id() const
+{
+    return sqlite3_last_insert_rowid(m_db);
+}
+
+int Database::changes() const
+{
+    return sqlite3_changes(m_db);
+}
+
 Error Database::last_error(std::string_view what) const
 {
     const char* message = m_db != nullptr ? sqlite3_errmsg(m_db) : "out of memory";

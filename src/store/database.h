@@ -34,6 +34,10 @@ public:
     Result<void> execute(std::string_view sql);
     Result<Statement> prepare(std::string_view sql);
 
+    // Of the last INSERT and of the last statement, on this connection.
+    [[nodiscard]] std::int64_t last_insert_id() const;
+    [[nodiscard]] int changes() const;
+
     [[nodiscard]] int schema_version() const { return m_version; }
     [[nodiscard]] const std::string& path() const { return m_path; }
     [[nodiscard]] sqlite3* handle() const { return m_db; }

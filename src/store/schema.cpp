@@ -29,6 +29,31 @@ CREATE TABLE settings (
     value  TEXT NOT NULL
 );
 )sql"},
+    Migration{"job runs and claimed fires", R"sql(
+CREATE TABLE fires (
+    job          TEXT    NOT NULL,
+    nominal_us   INTEGER NOT NULL,
+    claimed_us   INTEGER NOT NULL,
+    PRIMARY KEY (job, nominal_us)
+);
+
+CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    job         TEXT    NOT NULL,
+    nominal_us  INTEGER,
+    trigger     TEXT    NOT NULL,
+    attempt     INTEGER NOT NULL DEFAULT 1,
+    state       TEXT    NOT NULL,
+    created_us  INTEGER NOT NULL,
+    started_us  INTEGER,
+    ended_us    INTEGER,
+    exit_code   INTEGER,
+    signal      INTEGER,
+    error       TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX runs_by_job ON runs (job, id);
+CREATE INDEX runs_by_state ON runs (state);
+)sql"},
 };
 
 }  // namespace

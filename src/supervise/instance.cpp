@@ -1,5 +1,6 @@
 #include "supervise/instance.h"
 
+#include "supervise/environment.h"
 #include "supervise/guarded.h"
 
 #include <fmt/format.h>
@@ -367,16 +368,7 @@ void Instance::cancel_timers()
 
 std::vector<std::string> Instance::child_environment() const
 {
-    std::map<std::string, std::string> merged;
-    for (const std::string& entry : os::environment()) {
-        std::size_t equals = entry.find('=');
-        if (equals != std::string::npos && !entry.starts_with("NOTIFY_SOCKET=") && !entry.starts_with("LISTEN_"))
-            merged[entry.substr(0, equals)] = entry.substr(equals + 1);
-    }
-    for (const auto& [key, value] : m_spec->env)
-        merged[key] = value;
-    for (const auto& [key, value] : m_spec->secret_env)
-        merged[key] = value;
+    std::map<std::string, std::string> merged = base_environment(*m_spec);
     merged["TEND_APP"] = m_context.app;
     merged["TEND_PROCESS"] = m_spec->name;
     merged["TEND_INSTANCE"] = std::to_string(m_index);
@@ -387,11 +379,7 @@ std::vector<std::string> Instance::child_environment() const
         merged["LISTEN_FDS"] = std::to_string(m_resources.sockets.size());
         merged["LISTEN_FDNAMES"] = m_resources.socket_names;
     }
-    std::vector<std::string> out;
-    out.reserve(merged.size());
-    for (const auto& [key, value] : merged)
-        out.push_back(key + "=" + value);
-    return out;
+    return to_entries(merged);
 }
 
 std::vector<std::string> Instance::child_argv() const

@@ -60,6 +60,8 @@ public:
     [[nodiscard]] std::vector<GroupStatus> status() const;
     [[nodiscard]] const spec::AppSpec& spec() const { return m_spec; }
     [[nodiscard]] bool shutting_down() const { return m_shutting_down; }
+    // The services instances share (tree killer, live pids, events), for job runs.
+    [[nodiscard]] InstanceContext& context() { return m_context; }
 
 private:
     struct Target {

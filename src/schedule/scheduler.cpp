@@ -1,0 +1,609 @@
+#include "schedule/scheduler.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <random>
+
+#include "os/events.h"
+#include "supervise/group.h"
+#include "supervise/guarded.h"
+
+namespace tend::schedule {
+namespace {
+
+using supervise::guarded;
+
+// A clock set by more than this is a reset: the schedule starts over from
+// the new time, with no catch-up of what lies in between.
+constexpr auto reset_jump = std::chrono::hours(3);
+// Smaller differences between wall and monotonic time are drift, not a jump.
+constexpr auto noticeable_jump = std::chrono::seconds(1);
+// `catchup = "all"` runs at most this many missed fires.
+constexpr std::size_t catchup_limit = 100;
+// Enumerating missed fires stops here (an `every 1s` job down for a day).
+constexpr std::size_t enumeration_limit = 100'000;
+
+constexpr std::int64_t micros_per_second = 1'000'000;
+
+std::chrono::milliseconds random_up_to(std::chrono::milliseconds limit)
+{
+    if (limit.count() <= 0)
+        return std::chrono::milliseconds(0);
+    static std::mt19937_64 random(std::random_device{}());
+    std::uniform_int_distribution<std::int64_t> pick(0, limit.count());
+    return std::chrono::milliseconds(pick(random));
+}
+
+std::string describe_outcome(const RunOutcome& outcome)
+{
+    std::string text = outcome.state;
+    if (outcome.signal)
+        text += fmt::format(" (signal {})", os::signal_name(*outcome.signal));
+    else if (outcome.exit_code && *outcome.exit_code != 0)
+        text += fmt::format(" (exit {})", *outcome.exit_code);
+    if (!outcome.error.empty())
+        text += ": " + outcome.error;
+    return text;
+}
+
+}  // namespace
+
+Scheduler::Scheduler(supervise::InstanceContext& context, store::Runs& runs, SchedulerOptions options)
+    : m_context(context)
+    , m_runs(runs)
+    , m_options(std::move(options))
+    , m_self(std::make_shared<Scheduler*>(this))
+{}
+
+Scheduler::~Scheduler()
+{
+    for (auto& [name, job] : m_jobs) {
+        if (job->wake != 0)
+            m_context.loop.cancel_timer(job->wake);
+    }
+    for (auto& job : m_retired) {
+        if (job->wake != 0)
+            m_context.loop.cancel_timer(job->wake);
+    }
+    if (m_timer.valid())
+        m_context.loop.remove_fd(m_timer.get());
+}
+
+std::int64_t Scheduler::now_us() const
+{
+    return to_micros(m_context.loop.clock().wall_now());
+}
+
+Result<void> Scheduler::start()
+{
+    m_timer = TRY(os::make_timer_fd(os::TimerClock::Realtime));
+    TRY(m_context.loop.add_fd(
+        m_timer.get(), os::Interest::Read, guarded(m_self, [](Scheduler& self, FdEvent) { self.on_wall_timer(); })));
+    m_last_wall = m_context.loop.clock().wall_now();
+    m_last_mono = m_context.loop.now();
+    m_interrupted = TRY(m_runs.interrupt_unfinished(now_us()));
+    for (const store::Run& run : m_interrupted)
+        m_context.events.record(run.job, "run-interrupted",
+            fmt::format(
+                "run #{} ({}, attempt {}): the daemon stopped during the run", run.id, run.trigger, run.attempt));
+    m_started = true;
+    return Ok{};
+}
+
+Result<std::unique_ptr<Scheduler::Job>> Scheduler::make_job(const spec::JobSpec& spec)
+{
+    auto job = std::make_unique<Job>();
+    job->spec = std::make_shared<const spec::JobSpec>(spec);
+    if (!spec.schedule.empty())
+        job->schedule = TRY(parse_schedule(spec.schedule));
+    job->zone = TRY(Zone::load(spec.timezone));
+    job->log = std::make_unique<logs::LogFile>(
+        m_context.loop, m_options.log_directory, spec.name, supervise::rotation_policy(spec.process.logs));
+    TRY(job->log->open());
+    return job;
+}
+
+Result<void> Scheduler::apply(const spec::AppSpec& next)
+{
+    if (m_shutting_down)
+        return Error("the daemon is shutting down");
+    // Everything that can fail happens before anything changes.
+    std::map<std::string, std::unique_ptr<Job>> created;
+    for (const auto& [name, spec] : next.jobs) {
+        auto it = m_jobs.find(name);
+        bool timing_changed = it == m_jobs.end() || it->second->spec->schedule != spec.schedule
+            || it->second->spec->timezone != spec.timezone;
+        if (timing_changed || it->second->spec->process.logs != spec.process.logs)
+            created[name] = TRY(make_job(spec));
+    }
+    UnixSeconds now = now_us() / micros_per_second;
+    for (auto it = m_jobs.begin(); it != m_jobs.end();) {
+        if (next.jobs.contains(it->first)) {
+            ++it;
+            continue;
+        }
+        m_context.events.record(it->first, "job-removed", "gone from the app file; runs under way finish");
+        Job& job = *it->second;
+        for (Pending& pending : job.waiting) {
+            pending.run.state = "stopped";
+            pending.run.ended_us = now_us();
+            pending.run.error = "the job was removed before it ran";
+            (void)m_runs.finish(pending.run);
+        }
+        job.waiting.clear();
+        job.retired = true;
+        m_retired.push_back(std::move(it->second));
+        it = m_jobs.erase(it);
+    }
+    for (const auto& [name, spec] : next.jobs) {
+        auto it = m_jobs.find(name);
+        auto fresh = created.find(name);
+        if (it == m_jobs.end()) {
+            Job& job = *(m_jobs[name] = std::move(fresh->second));
+            plan_after_start(job, now);
+            if (job.schedule.kind == Schedule::Kind::Reboot && !job.spec->schedule.empty()) {
+                store::Run run{.job = name, .trigger = "reboot", .state = "queued", .created_us = now_us()};
+                enqueue(job, run, std::chrono::milliseconds(0));
+            }
+            continue;
+        }
+        Job& job = *it->second;
+        bool timing_changed = job.spec->schedule != spec.schedule || job.spec->timezone != spec.timezone;
+        if (fresh != created.end()) {
+            // New schedule, zone or log settings: take the new parts, keep the runs.
+            job.schedule = fresh->second->schedule;
+            job.zone = fresh->second->zone;
+            job.log->set_policy(supervise::rotation_policy(spec.process.logs));
+        }
+        job.spec = std::make_shared<const spec::JobSpec>(spec);
+        if (timing_changed) {
+            job.next = job.spec->schedule.empty() ? std::nullopt : next_fire(job.schedule, job.zone, now);
+            m_context.events.record(name, "job-changed", fmt::format("schedule \"{}\"", spec.schedule));
+        }
+    }
+    if (m_first_apply) {
+        m_first_apply = false;
+        for (const store::Run& run : m_interrupted) {
+            auto it = m_jobs.find(run.job);
+            if (it != m_jobs.end())
+                maybe_retry(*it->second, run);
+        }
+        m_interrupted.clear();
+    }
+    rearm();
+    return Ok{};
+}
+
+std::vector<UnixSeconds> Scheduler::fires_between(const Job& job, UnixSeconds after, UnixSeconds until) const
+{
+    std::vector<UnixSeconds> fires;
+    UnixSeconds cursor = after;
+    for (std::size_t i = 0; i < enumeration_limit; ++i) {
+        auto fire = next_fire(job.schedule, job.zone, cursor);
+        if (!fire || *fire > until)
+            break;
+        fires.push_back(*fire);
+        cursor = *fire;
+    }
+    return fires;
+}
+
+void Scheduler::plan_after_start(Job& job, UnixSeconds now)
+{
+    job.next.reset();
+    if (job.spec->schedule.empty() || job.schedule.kind == Schedule::Kind::Reboot)
+        return;
+    auto last = m_runs.last_fire(job.spec->name);
+    if (last && last->has_value()) {
+        UnixSeconds last_fire = **last / micros_per_second;
+        UnixSeconds window = std::chrono::duration_cast<std::chrono::seconds>(job.spec->catchup_window).count();
+        // Fires older than the window are never run; only those within it are enumerated.
+        UnixSeconds from = std::max(last_fire, now - window - 1);
+        std::vector<UnixSeconds> missed_fires = fires_between(job, from, now);
+        std::vector<UnixSeconds> before_window;
+        if (from > last_fire) {
+            auto first_in_window = next_fire(job.schedule, job.zone, from);
+            if (auto earlier = next_fire(job.schedule, job.zone, last_fire);
+                earlier && first_in_window && *earlier < *first_in_window)
+                before_window.push_back(*earlier);
+        }
+        if (!before_window.empty())
+            m_context.events.record(job.spec->name, "missed",
+                fmt::format("fires from {} on were missed while the daemon was down and are older than "
+                            "catchup_window {}",
+                    format_utc(before_window.front()), format_duration(job.spec->catchup_window)));
+        switch (job.spec->catchup) {
+        case spec::Catchup::None: missed(job, missed_fires, "catchup = \"none\""); break;
+        case spec::Catchup::Latest:
+            if (!missed_fires.empty()) {
+                UnixSeconds latest = missed_fires.back();
+                missed_fires.pop_back();
+                missed(job, missed_fires, "catchup = \"latest\" runs only the most recent");
+                dispatch_fire(job, latest, "catch-up");
+            }
+            break;
+        case spec::Catchup::All: {
+            std::size_t skip = missed_fires.size() > catchup_limit ? missed_fires.size() - catchup_limit : 0;
+            missed(job, std::vector<UnixSeconds>(missed_fires.begin(), missed_fires.begin() + static_cast<long>(skip)),
+                fmt::format("catchup = \"all\" runs at most {}", catchup_limit));
+            for (std::size_t i = skip; i < missed_fires.size(); ++i)
+                dispatch_fire(job, missed_fires[i], "catch-up");
+            break;
+        }
+        }
+    }
+    job.next = next_fire(job.schedule, job.zone, now);
+}
+
+void Scheduler::missed(Job& job, const std::vector<UnixSeconds>& fires, const std::string& why)
+{
+    if (fires.empty())
+        return;
+    m_context.events.record(job.spec->name, "missed",
+        fires.size() == 1 ? fmt::format("the fire of {} was not run: {}", format_utc(fires.front()), why)
+                          : fmt::format("{} fires from {} to {} were not run: {}", fires.size(),
+                              format_utc(fires.front()), format_utc(fires.back()), why));
+}
+
+void Scheduler::on_wall_timer()
+{
+    switch (os::read_wall_timer(m_timer.get())) {
+    case os::WallTimerRead::Nothing: return;
+    case os::WallTimerRead::ClockChanged: check_clock(); break;
+    case os::WallTimerRead::Expired: check_clock(); break;
+    }
+    fire_due(now_us() / micros_per_second);
+    rearm();
+}
+
+void Scheduler::check_clock()
+{
+    WallTime wall = m_context.loop.clock().wall_now();
+    MonoTime mono = m_context.loop.now();
+    auto expected = m_last_wall + std::chrono::duration_cast<std::chrono::microseconds>(mono - m_last_mono);
+    auto jump = wall - expected;
+    m_last_wall = wall;
+    m_last_mono = mono;
+    auto size = jump < jump.zero() ? -jump : jump;
+    if (size < noticeable_jump)
+        return;
+    std::string amount = format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(size));
+    if (size <= reset_jump) {
+        m_context.events.record("scheduler", "clock-jump",
+            fmt::format(
+                "the clock moved {} by {}; fires are replanned", jump < jump.zero() ? "back" : "forward", amount));
+        return;
+    }
+    m_context.events.record("scheduler", "clock-reset",
+        fmt::format("the clock moved {} by {} (over 3h): schedules start over from {}, fires in between are "
+                    "not caught up",
+            jump < jump.zero() ? "back" : "forward", amount, format_wall_time(wall)));
+    UnixSeconds now = to_micros(wall) / micros_per_second;
+    for (auto& [name, job] : m_jobs) {
+        if (job->next)
+            job->next = next_fire(job->schedule, job->zone, now);
+    }
+}
+
+void Scheduler::fire_due(UnixSeconds now)
+{
+    if (m_shutting_down)
+        return;
+    for (auto& [name, job] : m_jobs) {
+        if (!job->next || *job->next > now)
+            continue;
+        std::vector<UnixSeconds> due = fires_between(*job, *job->next - 1, now);
+        job->next = next_fire(job->schedule, job->zone, now);
+        if (due.empty())
+            continue;
+        UnixSeconds latest = due.back();
+        due.pop_back();
+        // Fires jumped over (a clock set forward, a stalled host) are missed fires.
+        if (job->spec->catchup == spec::Catchup::All) {
+            for (UnixSeconds fire : due)
+                dispatch_fire(*job, fire, "catch-up");
+        } else {
+            missed(*job, due, "later fires were due at the same time");
+        }
+        dispatch_fire(*job, latest, "schedule");
+    }
+}
+
+void Scheduler::dispatch_fire(Job& job, UnixSeconds nominal, const std::string& trigger)
+{
+    const spec::JobSpec& spec = *job.spec;
+    bool catching_up = trigger == "catch-up";
+    if (!catching_up) {
+        if (spec.overlap == spec::Overlap::Skip && (!job.running.empty() || !job.waiting.empty())) {
+            auto busy = !job.running.empty() ? job.running.begin()->first : job.waiting.front().run.id;
+            record_skipped(job, nominal, trigger, fmt::format("overlap = \"skip\": run #{} was still going", busy));
+            return;
+        }
+        if (spec.overlap == spec::Overlap::Queue && !job.waiting.empty()) {
+            record_skipped(job, nominal, trigger,
+                fmt::format("overlap = \"queue\": run #{} was already waiting", job.waiting.front().run.id));
+            return;
+        }
+    }
+    store::Run run{.job = spec.name,
+        .nominal_us = nominal * micros_per_second,
+        .trigger = trigger,
+        .state = "queued",
+        .created_us = now_us()};
+    auto claimed = m_runs.claim_fire(run);
+    if (!claimed) {
+        m_context.events.record(spec.name, "fire-failed",
+            fmt::format("the fire of {} could not be recorded, so it was not run: {}", format_utc(nominal),
+                claimed.error().message()));
+        return;
+    }
+    if (!claimed->has_value())
+        return;  // claimed before: it ran (or was skipped) already
+    run.id = **claimed;
+    if (!catching_up && spec.overlap == spec::Overlap::Replace) {
+        for (auto& [id, running] : job.running)
+            running->stop(fmt::format("overlap = \"replace\": run #{} replaces it", run.id));
+    }
+    enqueue(job, run, catching_up ? std::chrono::milliseconds(0) : random_up_to(spec.jitter));
+}
+
+void Scheduler::record_skipped(Job& job, UnixSeconds nominal, const std::string& trigger, const std::string& why)
+{
+    store::Run run{.job = job.spec->name,
+        .nominal_us = nominal * micros_per_second,
+        .trigger = trigger,
+        .state = "skipped",
+        .created_us = now_us(),
+        .ended_us = now_us(),
+        .error = why};
+    auto claimed = m_runs.claim_fire(run);
+    if (claimed && claimed->has_value())
+        m_context.events.record(job.spec->name, "run-skipped",
+            fmt::format("run #{} for the fire of {}: {}", **claimed, format_utc(nominal), why));
+}
+
+void Scheduler::enqueue(Job& job, store::Run run, std::chrono::milliseconds delay)
+{
+    if (run.id == 0) {
+        auto id = m_runs.insert(run);
+        if (!id) {
+            m_context.events.record(job.spec->name, "run-failed",
+                fmt::format(
+                    "a {} run could not be recorded, so it was not run: {}", run.trigger, id.error().message()));
+            return;
+        }
+        run.id = *id;
+    }
+    job.waiting.push_back(Pending{.run = std::move(run), .not_before = m_context.loop.now() + delay});
+    start_waiting(job);
+}
+
+void Scheduler::start_waiting(Job& job)
+{
+    while (!job.waiting.empty() && !m_shutting_down) {
+        bool free = job.running.empty() || job.spec->overlap == spec::Overlap::Allow;
+        if (!free)
+            return;
+        Pending& front = job.waiting.front();
+        MonoTime now = m_context.loop.now();
+        if (front.not_before > now) {
+            if (job.wake != 0)
+                m_context.loop.cancel_timer(job.wake);
+            std::string name = job.spec->name;
+            job.wake = m_context.loop.add_timer(front.not_before - now, guarded(m_self, [name](Scheduler& self) {
+                auto it = self.m_jobs.find(name);
+                if (it == self.m_jobs.end())
+                    return;
+                it->second->wake = 0;
+                self.start_waiting(*it->second);
+            }));
+            return;
+        }
+        store::Run run = std::move(front.run);
+        job.waiting.pop_front();
+        start_run(job, std::move(run));
+    }
+}
+
+void Scheduler::start_run(Job& job, store::Run run, std::function<void(const store::Run&)> done)
+{
+    run.state = "running";
+    run.started_us = now_us();
+    (void)m_runs.mark_started(run.id, *run.started_us);
+    if (done)
+        m_waiters[run.id] = std::move(done);
+    auto process = std::make_unique<JobRun>(m_context, job.spec, *job.log,
+        RunRequest{.id = run.id, .trigger = run.trigger, .attempt = run.attempt, .nominal_us = run.nominal_us});
+    JobRun& started = *process;
+    job.running[run.id] = std::move(process);
+    std::string name = job.spec->name;
+    std::int64_t id = run.id;
+    started.start(guarded(
+        m_self, [name, id](Scheduler& self, const RunOutcome& outcome) { self.on_run_done(name, id, outcome); }));
+}
+
+void Scheduler::on_run_done(const std::string& job_name, std::int64_t id, const RunOutcome& outcome)
+{
+    Job* job = nullptr;
+    if (auto it = m_jobs.find(job_name); it != m_jobs.end() && it->second->running.contains(id))
+        job = it->second.get();
+    for (auto& retired : m_retired) {
+        if (job == nullptr && retired->running.contains(id))
+            job = retired.get();
+    }
+    if (job == nullptr)
+        return;
+    auto node = job->running.extract(id);
+    const JobRun& process = *node.mapped();
+    store::Run run{
+        .id = id,
+        .job = job_name,
+        .nominal_us = process.request().nominal_us,
+        .trigger = process.request().trigger,
+        .attempt = process.request().attempt,
+        .state = outcome.state,
+        .started_us = process.started_at() ? std::optional(to_micros(*process.started_at())) : std::nullopt,
+        .ended_us = now_us(),
+        .exit_code = outcome.exit_code,
+        .signal = outcome.signal,
+        .error = outcome.error,
+    };
+    // The run object is inside its own callback: it is destroyed after it returns.
+    m_context.loop.defer([finished = std::shared_ptr<JobRun>(std::move(node.mapped()))] {});
+    if (auto stored = m_runs.finish(run); !stored)
+        m_context.events.record(job_name, "store-failed", stored.error().message());
+    std::int64_t took = run.started_us ? (*run.ended_us - *run.started_us) / 1000 : 0;
+    m_context.events.record(job_name, "run-finished",
+        fmt::format(
+            "run #{} {} after {}", id, describe_outcome(outcome), format_duration(std::chrono::milliseconds(took))));
+    if (auto waiter = m_waiters.extract(id); !waiter.empty())
+        waiter.mapped()(run);
+    if (run.state == "failed" || run.state == "timed-out")
+        maybe_retry(*job, run);
+    start_waiting(*job);
+    drop_idle_retired();
+    if (m_shutting_down)
+        continue_shutdown();
+}
+
+void Scheduler::maybe_retry(Job& job, const store::Run& failed)
+{
+    const spec::RetrySpec& retry = job.spec->retry;
+    if (job.retired || m_shutting_down)
+        return;
+    if (failed.attempt > retry.attempts) {
+        if (retry.attempts > 0)
+            m_context.events.record(job.spec->name, "retries-exhausted",
+                fmt::format(
+                    "run #{} was attempt {} of {}; no more retries", failed.id, failed.attempt, retry.attempts + 1));
+        return;
+    }
+    // Exponential: backoff, 2x, 4x ..., each shortened by up to half at random.
+    auto full = retry.backoff * (1LL << std::min(failed.attempt - 1, 20));
+    full = std::min<std::chrono::milliseconds>(full, std::chrono::hours(24));
+    auto delay = full - random_up_to(full / 2);
+    store::Run next{.job = failed.job,
+        .nominal_us = failed.nominal_us,
+        .trigger = "retry",
+        .attempt = failed.attempt + 1,
+        .state = "queued",
+        .created_us = now_us()};
+    m_context.events.record(job.spec->name, "retry",
+        fmt::format("run #{} {}: attempt {} of {} in {}", failed.id, failed.state, failed.attempt + 1,
+            retry.attempts + 1, format_duration(delay)));
+    enqueue(job, next, delay);
+}
+
+Result<std::int64_t> Scheduler::run_now(const std::string& name, std::function<void(const store::Run&)> done)
+{
+    if (m_shutting_down)
+        return Error("the daemon is shutting down");
+    auto it = m_jobs.find(name);
+    if (it == m_jobs.end()) {
+        std::vector<std::string> names;
+        for (const auto& [job_name, job] : m_jobs)
+            names.push_back(job_name);
+        return Error(fmt::format("no job named \"{}\" (jobs: {})", name,
+            names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", "))));
+    }
+    store::Run run{.job = name, .trigger = "manual", .state = "queued", .created_us = now_us()};
+    run.id = TRY(m_runs.insert(run));
+    start_run(*it->second, run, std::move(done));
+    return run.id;
+}
+
+void Scheduler::rearm()
+{
+    if (!m_timer.valid())
+        return;
+    std::optional<UnixSeconds> earliest;
+    for (const auto& [name, job] : m_jobs) {
+        if (job->next && (!earliest || *job->next < *earliest))
+            earliest = job->next;
+    }
+    if (!earliest || m_shutting_down) {
+        (void)os::arm_timer(m_timer.get(), std::chrono::nanoseconds(0));
+        return;
+    }
+    if (auto armed = os::arm_wall_timer(m_timer.get(), from_micros(*earliest * micros_per_second)); !armed)
+        m_context.events.record("scheduler", "timer-failed", armed.error().message());
+}
+
+void Scheduler::tick()
+{
+    if (!m_started)
+        return;
+    check_clock();
+    for (auto& [name, job] : m_jobs)
+        job->log->tick();
+    drop_idle_retired();
+}
+
+void Scheduler::drop_idle_retired()
+{
+    std::erase_if(m_retired, [this](const std::unique_ptr<Job>& job) {
+        if (!job->running.empty())
+            return false;
+        if (job->wake != 0)
+            m_context.loop.cancel_timer(job->wake);
+        return true;
+    });
+}
+
+void Scheduler::shut_down(std::function<void()> done)
+{
+    m_shutdown_done = std::move(done);
+    m_shutting_down = true;
+    rearm();
+    auto stop_job = [this](Job& job) {
+        if (job.wake != 0)
+            m_context.loop.cancel_timer(std::exchange(job.wake, 0));
+        for (Pending& pending : job.waiting) {
+            pending.run.state = "stopped";
+            pending.run.ended_us = now_us();
+            pending.run.error = "the daemon stopped before it ran";
+            (void)m_runs.finish(pending.run);
+        }
+        job.waiting.clear();
+        for (auto& [id, run] : job.running)
+            run->stop("the daemon is stopping");
+    };
+    for (auto& [name, job] : m_jobs)
+        stop_job(*job);
+    for (auto& job : m_retired)
+        stop_job(*job);
+    continue_shutdown();
+}
+
+void Scheduler::continue_shutdown()
+{
+    for (const auto& [name, job] : m_jobs) {
+        if (!job->running.empty())
+            return;
+    }
+    for (const auto& job : m_retired) {
+        if (!job->running.empty())
+            return;
+    }
+    if (m_shutdown_done)
+        m_context.loop.defer(std::exchange(m_shutdown_done, {}));
+}
+
+std::vector<JobStatus> Scheduler::status() const
+{
+    std::vector<JobStatus> out;
+    for (const auto& [name, job] : m_jobs) {
+        JobStatus status{.name = name, .schedule = job->spec->schedule, .timezone = job->spec->timezone};
+        if (job->next)
+            status.next_fire = from_micros(*job->next * micros_per_second);
+        for (const auto& [id, run] : job->running)
+            status.running.push_back(id);
+        status.waiting = job->waiting.size();
+        if (auto last = m_runs.last_finished(name); last && last->has_value())
+            status.last = **last;
+        out.push_back(std::move(status));
+    }
+    return out;
+}
+
+}  // namespace tend::schedule

@@ -1,0 +1,152 @@
+#include "store/runs.h"
+
+#include <algorithm>
+
+namespace tend::store {
+namespace {
+
+constexpr const char* columns
+    = "id, job, nominal_us, trigger, attempt, state, created_us, started_us, ended_us, exit_code, signal, error";
+
+template <typename T>
+std::optional<T> optional_column(const Statement& statement, int index)
+{
+    if (statement.column_is_null(index))
+        return std::nullopt;
+    return static_cast<T>(statement.column_int(index));
+}
+
+Run read_run(const Statement& row)
+{
+    return Run{
+        .id = row.column_int(0),
+        .job = row.column_text(1),
+        .nominal_us = optional_column<std::int64_t>(row, 2),
+        .trigger = row.column_text(3),
+        .attempt = static_cast<int>(row.column_int(4)),
+        .state = row.column_text(5),
+        .created_us = row.column_int(6),
+        .started_us = optional_column<std::int64_t>(row, 7),
+        .ended_us = optional_column<std::int64_t>(row, 8),
+        .exit_code = optional_column<int>(row, 9),
+        .signal = optional_column<int>(row, 10),
+        .error = row.column_text(11),
+    };
+}
+
+template <typename T>
+void bind_optional(Statement& statement, int position, const std::optional<T>& value)
+{
+    if (value)
+        statement.bind(position, static_cast<std::int64_t>(*value));
+    else
+        statement.bind_null(position);
+}
+
+}  // namespace
+
+bool Run::failed() const
+{
+    return state == "failed" || state == "timed-out" || state == "interrupted";
+}
+
+Result<std::int64_t> Runs::insert(const Run& run)
+{
+    auto statement = TRY(m_db.prepare("INSERT INTO runs (job, nominal_us, trigger, attempt, state, created_us, "
+                                      "started_us, ended_us, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    statement.bind(1, run.job);
+    bind_optional(statement, 2, run.nominal_us);
+    statement.bind(3, run.trigger).bind(4, run.attempt).bind(5, run.state).bind(6, run.created_us);
+    bind_optional(statement, 7, run.started_us);
+    bind_optional(statement, 8, run.ended_us);
+    statement.bind(9, run.error);
+    TRY(statement.run());
+    return m_db.last_insert_id();
+}
+
+Result<std::optional<std::int64_t>> Runs::claim_fire(const Run& run)
+{
+    auto transaction = TRY(Transaction::begin(m_db));
+    auto claim = TRY(m_db.prepare("INSERT OR IGNORE INTO fires (job, nominal_us, claimed_us) VALUES (?, ?, ?)"));
+    claim.bind(1, run.job).bind(2, run.nominal_us.value_or(0)).bind(3, run.created_us);
+    TRY(claim.run());
+    if (m_db.changes() == 0)
+        return std::optional<std::int64_t>();
+    std::int64_t id = TRY(insert(run));
+    TRY(transaction.commit());
+    return std::optional<std::int64_t>(id);
+}
+
+Result<void> Runs::mark_started(std::int64_t id, std::int64_t started_us)
+{
+    auto statement = TRY(m_db.prepare("UPDATE runs SET state = 'running', started_us = ? WHERE id = ?"));
+    statement.bind(1, started_us).bind(2, id);
+    return statement.run();
+}
+
+Result<void> Runs::finish(const Run& run)
+{
+    auto statement = TRY(m_db.prepare(
+        "UPDATE runs SET state = ?, ended_us = ?, exit_code = ?, signal = ?, error = ?, started_us = ? WHERE id = ?"));
+    statement.bind(1, run.state);
+    bind_optional(statement, 2, run.ended_us);
+    bind_optional(statement, 3, run.exit_code);
+    bind_optional(statement, 4, run.signal);
+    statement.bind(5, run.error);
+    bind_optional(statement, 6, run.started_us);
+    statement.bind(7, run.id);
+    return statement.run();
+}
+
+Result<std::optional<std::int64_t>> Runs::last_fire(const std::string& job)
+{
+    auto select = TRY(m_db.prepare("SELECT MAX(nominal_us) FROM fires WHERE job = ?"));
+    select.bind(1, job);
+    if (TRY(select.step()) && !select.column_is_null(0))
+        return std::optional<std::int64_t>(select.column_int(0));
+    return std::optional<std::int64_t>();
+}
+
+Result<std::vector<Run>> Runs::interrupt_unfinished(std::int64_t now_us)
+{
+    auto select = TRY(
+        m_db.prepare(std::string("SELECT ") + columns + " FROM runs WHERE state IN ('running', 'queued') ORDER BY id"));
+    std::vector<Run> out;
+    while (TRY(select.step()))
+        out.push_back(read_run(select));
+    auto update = TRY(m_db.prepare("UPDATE runs SET state = 'interrupted', ended_us = ?, error = "
+                                   "'the daemon stopped during the run' WHERE state IN ('running', 'queued')"));
+    update.bind(1, now_us);
+    TRY(update.run());
+    for (Run& run : out) {
+        run.state = "interrupted";
+        run.ended_us = now_us;
+    }
+    return out;
+}
+
+Result<std::vector<Run>> Runs::query(const RunQuery& query)
+{
+    std::string sql = std::string("SELECT ") + columns
+        + " FROM runs WHERE (?1 = '' OR job = ?1) AND (?2 = 0 OR state IN ('failed', 'timed-out', 'interrupted')) "
+          "ORDER BY id DESC LIMIT ?3";
+    auto select = TRY(m_db.prepare(sql));
+    select.bind(1, query.job).bind(2, query.failed_only ? 1 : 0).bind(3, static_cast<std::int64_t>(query.limit));
+    std::vector<Run> out;
+    while (TRY(select.step()))
+        out.push_back(read_run(select));
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+Result<std::optional<Run>> Runs::last_finished(const std::string& job)
+{
+    auto select = TRY(m_db.prepare(std::string("SELECT ") + columns
+        + " FROM runs WHERE job = ? AND ended_us IS NOT NULL AND state != 'skipped' ORDER BY id DESC LIMIT 1"));
+    select.bind(1, job);
+    if (TRY(select.step()))
+        return std::optional<Run>(read_run(select));
+    return std::optional<Run>();
+}
+
+}  // namespace tend::store
