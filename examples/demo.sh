@@ -39,6 +39,11 @@ kill -9 "$old"
 wait_for 10 "worker.2 to come back" has_new_pid worker.2 "$old"
 echo "worker.2 was pid $old, now pid $(state_of worker.2 pid)"
 
+step "a job on demand (tend run --wait) and its history"
+"$tend" run sweep --wait
+"$tend" calendar "30 1 * * *" --tz Europe/London --from 2027-03-27 -n 2
+"$tend" history -n 5
+
 step "recent events (tend status --events)"
 "$tend" status --events -n 12
 
@@ -50,6 +55,7 @@ cat <<EOT
 The demo app keeps running under tend. Try, from examples/validator with TEND_HOME=$TEND_HOME:
   $tend status              # flaky crashes now and then and is restarted with backoff
   $tend restart worker      # restart a group
+  $tend history sweep       # the sweep job runs every 10 seconds
   $tend apply --plan        # after editing tend.toml
   $tend down                # stop everything
 EOT

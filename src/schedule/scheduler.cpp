@@ -330,6 +330,14 @@ void Scheduler::dispatch_fire(Job& job, UnixSeconds nominal, const std::string& 
         .trigger = trigger,
         .state = "queued",
         .created_us = now_us()};
+    auto delay = catching_up ? std::chrono::milliseconds(0) : random_up_to(spec.jitter);
+    bool free = job.running.empty() || spec.overlap == spec::Overlap::Allow;
+    // Starting at once: the claim records the start too, one transaction before the spawn.
+    bool at_once = delay.count() == 0 && free && job.waiting.empty() && !m_shutting_down;
+    if (at_once) {
+        run.state = "running";
+        run.started_us = run.created_us;
+    }
     auto claimed = m_runs.claim_fire(run);
     if (!claimed) {
         m_context.events.record(spec.name, "fire-failed",
@@ -344,7 +352,10 @@ void Scheduler::dispatch_fire(Job& job, UnixSeconds nominal, const std::string& 
         for (auto& [id, running] : job.running)
             running->stop(fmt::format("overlap = \"replace\": run #{} replaces it", run.id));
     }
-    enqueue(job, run, catching_up ? std::chrono::milliseconds(0) : random_up_to(spec.jitter));
+    if (at_once)
+        start_run(job, std::move(run));
+    else
+        enqueue(job, run, delay);
 }
 
 void Scheduler::record_skipped(Job& job, UnixSeconds nominal, const std::string& trigger, const std::string& why)
@@ -407,9 +418,11 @@ void Scheduler::start_waiting(Job& job)
 
 void Scheduler::start_run(Job& job, store::Run run, std::function<void(const store::Run&)> done)
 {
-    run.state = "running";
-    run.started_us = now_us();
-    (void)m_runs.mark_started(run.id, *run.started_us);
+    if (run.state != "running") {
+        run.state = "running";
+        run.started_us = now_us();
+        (void)m_runs.mark_started(run.id, *run.started_us);
+    }
     if (done)
         m_waiters[run.id] = std::move(done);
     auto process = std::make_unique<JobRun>(m_context, job.spec, *job.log,
