@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 BYTES = int(os.environ.get("TEND_BENCH_LOG_BYTES", 500_000_000))
+REPEATS = int(os.environ.get("TEND_BENCH_LOG_REPEATS", 3))
 MARKER = b"END-OF-BENCHMARK-OUTPUT"
 
 
@@ -140,18 +141,51 @@ def run_pm2(writer, work):
         subprocess.run(["pm2", "kill"], env=env, capture_output=True, timeout=60)
 
 
+def median_run(runner, repeats):
+    """Runs `runner` `repeats` times: the median time and the largest RSS growth."""
+    outcomes = [runner(i) for i in range(repeats)]
+    times = sorted(outcome[0] for outcome in outcomes)
+    growths = [outcome[1] for outcome in outcomes if outcome[1] is not None]
+    return times[len(times) // 2], (max(growths) if growths else None)
+
+
 def run_all(binary, writer, work, managers):
+    """The baselines and tend run REPEATS times each, interleaved, and report
+    the median: `child | cat > file` alone varied by 2x between runs here.
+    The peers run once (PM2 does not survive repeated runs in one session)."""
+    import shutil
     results = {}
-    plan = [
-        ("child > file", lambda: baseline(writer, work, False)),
-        ("child | cat > file", lambda: baseline(writer, work, True)),
-        ("tend", lambda: run_tend(binary, writer, work / "log-tend")),
-        ("supervisord", lambda: run_supervisord(writer, work / "log-supervisord")),
-        ("pm2", lambda: run_pm2(writer, work / "log-pm2")),
-    ]
     work.mkdir(parents=True, exist_ok=True)
-    for name, runner in plan:
-        if name in ("tend", "supervisord", "pm2") and name not in managers:
+
+    def tend_once(i):
+        target = work / f"log-tend-{i}"
+        try:
+            return run_tend(binary, writer, target)
+        finally:
+            shutil.rmtree(target, ignore_errors=True)
+
+    timed = {"child > file": [], "child | cat > file": [], "tend": []}
+    runners = {
+        "child > file": lambda i: baseline(writer, work, False),
+        "child | cat > file": lambda i: baseline(writer, work, True),
+        "tend": tend_once,
+    }
+    for i in range(REPEATS):
+        for name, runner in runners.items():
+            if name == "tend" and name not in managers:
+                continue
+            print(f"running log throughput for {name} ({i + 1} of {REPEATS})...", flush=True,
+                  file=__import__("sys").stderr)
+            try:
+                timed[name].append(runner(i))
+            except Exception as error:  # reported, not fatal
+                print(f"  {name}: {error}", file=__import__("sys").stderr)
+    for name, outcomes in timed.items():
+        if outcomes:
+            results[name] = median_run(lambda i, o=outcomes: o[i], len(outcomes))
+    for name, runner in [("supervisord", lambda: run_supervisord(writer, work / "log-supervisord")),
+                         ("pm2", lambda: run_pm2(writer, work / "log-pm2"))]:
+        if name not in managers:
             continue
         print(f"running log throughput for {name}...", flush=True, file=__import__("sys").stderr)
         try:
@@ -164,6 +198,7 @@ def run_all(binary, writer, work, managers):
 def report(results):
     mb = BYTES / 1e6
     print(f"(e) log capture: one child writes {mb:.0f} MB of 100-byte lines; time until all of it is in the log file")
+    print(f"    (baselines and tend: median of {REPEATS} interleaved runs; peers: one run)")
     base = results.get("child | cat > file")
     for name, (seconds, rss) in results.items():
         rate = mb / seconds

@@ -216,9 +216,16 @@ Result<std::vector<DirectoryEntry>> list_files(const std::string& directory, std
     return entries;
 }
 
-void grow_pipe(int fd, int bytes)
+int grow_pipe(int fd, int bytes)
 {
-    ::fcntl(fd, F_SETPIPE_SZ, bytes);
+    // Without CAP_SYS_RESOURCE the cap is /proc/sys/fs/pipe-max-size (1 MiB by
+    // default): halve until the kernel accepts, never below the 64 KiB default.
+    for (int size = bytes; size > 65536; size /= 2) {
+        int got = ::fcntl(fd, F_SETPIPE_SZ, size);
+        if (got >= 0)
+            return got;
+    }
+    return ::fcntl(fd, F_GETPIPE_SZ);
 }
 
 }  // namespace tend::os

@@ -80,7 +80,8 @@ struct DirectoryEntry {
 // Regular files in a directory whose names start with `prefix`, sorted by name.
 Result<std::vector<DirectoryEntry>> list_files(const std::string& directory, std::string_view prefix);
 
-// Makes a pipe's buffer larger (best effort; Linux caps it for non-root users).
-void grow_pipe(int fd, int bytes);
+// Makes a pipe's buffer as large as `bytes` or as large as the kernel allows
+// (pipe-max-size without CAP_SYS_RESOURCE); returns the size it got.
+int grow_pipe(int fd, int bytes);
 
 }  // namespace tend::os
