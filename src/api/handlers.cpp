@@ -88,6 +88,26 @@ json run_json(const store::Run& run)
     return out;
 }
 
+json item_json(const store::Item& item, const std::vector<spec::StepSpec>& steps)
+{
+    std::string step = item.step < static_cast<int>(steps.size()) ? steps[static_cast<std::size_t>(item.step)].name
+                                                                  : std::to_string(item.step + 1);
+    return json{{"id", item.id}, {"job", item.job}, {"item", item.key}, {"source", item.source}, {"state", item.state},
+        {"step", step}, {"step_index", item.step}, {"attempt", item.attempt},
+        {"created", format_wall_time(from_micros(item.created_us))},
+        {"updated", format_wall_time(from_micros(item.updated_us))},
+        {"retry_at", item.state == "failed" ? json(format_wall_time(from_micros(item.not_before_us))) : json(nullptr)},
+        {"error", item.error}};
+}
+
+json item_event_json(const store::ItemEvent& event)
+{
+    return json{{"time", format_wall_time(from_micros(event.time_us))}, {"kind", event.kind}, {"step", event.step},
+        {"attempt", event.attempt}, {"exit_code", optional_json(event.exit_code)},
+        {"signal", optional_json(event.signal)}, {"duration_ms", optional_json(event.duration_ms)},
+        {"detail", event.detail}};
+}
+
 json job_json(const schedule::JobStatus& job)
 {
     return json{
@@ -143,6 +163,12 @@ private:
             run(body, caller, respond);
         else if (get && path == "/v1/history")
             respond(history(request));
+        else if (post && path == "/v1/feed")
+            respond(feed(body, caller));
+        else if (post && path == "/v1/retry")
+            respond(retry(body, caller));
+        else if (get && path == "/v1/items")
+            respond(items(request));
         else
             respond(failure(404, fmt::format("no such endpoint: {} {}", request.method, path)));
     }
@@ -160,8 +186,18 @@ private:
                 {"replacing", group.replacing}, {"rollout_error", group.rollout_error}, {"members", members}});
         }
         json jobs = json::array();
-        for (const auto& job : m_control.scheduler.status())
-            jobs.push_back(job_json(job));
+        WallTime wall = m_control.clock.wall_now();
+        for (const auto& job : m_control.scheduler.status()) {
+            json entry = job_json(job);
+            if (auto counts = m_control.items.counts(job.name)) {
+                entry["items"] = {{"queued", counts->queued}, {"running", counts->running}, {"failed", counts->failed},
+                    {"dead", counts->dead}, {"succeeded", counts->succeeded},
+                    {"oldest_queued_age_ms",
+                        counts->oldest_queued_us ? json((to_micros(wall) - *counts->oldest_queued_us) / 1000)
+                                                 : json(nullptr)}};
+            }
+            jobs.push_back(entry);
+        }
         return ok({
             {"app", spec.app},
             {"file", spec.file},
@@ -297,6 +333,76 @@ private:
         for (const store::Run& run : *runs)
             out.push_back(run_json(run));
         return ok({{"runs", out}});
+    }
+
+    Response feed(const json& body, const Caller& caller)
+    {
+        std::string job = body.at("job").get<std::string>();
+        auto keys = body.at("items").get<std::vector<std::string>>();
+        std::string source = body.value("source", "feed");
+        if (source != "feed" && source != "api")
+            return failure(400, "source must be feed or api");
+        auto result = m_control.work.feed(job, keys, source);
+        if (!result)
+            return failure(400, result.error().message());
+        if (result->queued > 0 && keys.size() <= 10)
+            m_control.events.record(job, "fed", fmt::format("{} item(s) by {}", result->queued, caller.user));
+        return ok({{"queued", result->queued}, {"coalesced", result->coalesced}});
+    }
+
+    Response retry(const json& body, const Caller& caller)
+    {
+        std::string job = body.at("job").get<std::string>();
+        std::optional<std::string> key;
+        if (body.contains("item") && body["item"].is_string())
+            key = body["item"].get<std::string>();
+        auto requeued = m_control.work.retry(job, key);
+        if (!requeued)
+            return failure(400, requeued.error().message());
+        m_control.events.record(
+            job, "retry-requested", fmt::format("{} dead item(s) requeued by {}", *requeued, caller.user));
+        return ok({{"requeued", *requeued}});
+    }
+
+    Response items(const Request& request)
+    {
+        auto job = request.query.find("job");
+        if (job == request.query.end())
+            return failure(400, "job is required");
+        std::vector<spec::StepSpec> steps;
+        if (auto it = m_control.supervisor.spec().jobs.find(job->second); it != m_control.supervisor.spec().jobs.end())
+            steps = it->second.item_steps();
+        if (auto key = request.query.find("item"); key != request.query.end()) {
+            auto item = m_control.items.latest(job->second, key->second);
+            if (!item)
+                return failure(409, item.error().message());
+            if (!item->has_value())
+                return failure(400, fmt::format("job \"{}\" has no item \"{}\"", job->second, key->second));
+            auto events = m_control.items.history((*item)->id);
+            if (!events)
+                return failure(409, events.error().message());
+            json history = json::array();
+            for (const auto& event : *events)
+                history.push_back(item_event_json(event));
+            json out = item_json(**item, steps);
+            out["history"] = history;
+            return ok({{"items", json::array({out})}});
+        }
+        std::size_t limit = 50;
+        try {
+            if (auto it = request.query.find("limit"); it != request.query.end())
+                limit = std::stoul(it->second);
+        } catch (const std::exception&) {
+            return failure(400, "limit must be a number");
+        }
+        bool failed = request.query.contains("failed") && request.query.at("failed") == "1";
+        auto found = m_control.items.query(job->second, failed, limit);
+        if (!found)
+            return failure(409, found.error().message());
+        json out = json::array();
+        for (const auto& item : *found)
+            out.push_back(item_json(item, steps));
+        return ok({{"items", out}});
     }
 
     DaemonControl& m_control;

@@ -7,6 +7,9 @@
 //   POST /v1/down                    answers when everything has stopped; the daemon then exits
 //   POST /v1/run {job, wait}         starts a run now; with wait, answers when it has finished
 //   GET  /v1/history?job=&failed=&limit=   job runs, oldest first
+//   POST /v1/feed {job, items, source}     queues items; {queued, coalesced}
+//   POST /v1/retry {job, item?}      dead items back to the queue at their failed step
+//   GET  /v1/items?job=&item=&failed=&limit=   items, or one item with its history
 //
 // Errors are {"error": "..."} with 400 for bad input and 409 when the action failed.
 #pragma once
@@ -15,10 +18,12 @@
 #include <string>
 
 #include "api/server.h"
+#include "jobs/work.h"
 #include "os/clock.h"
 #include "schedule/scheduler.h"
 #include "spec/plan.h"
 #include "store/events.h"
+#include "store/items.h"
 #include "store/runs.h"
 #include "supervise/supervisor.h"
 
@@ -42,6 +47,8 @@ struct DaemonControl {
     supervise::Supervisor& supervisor;
     schedule::Scheduler& scheduler;
     store::Runs& runs;
+    jobs::Work& work;
+    store::Items& items;
     store::EventLog& events;
     std::function<Result<ApplyOutcome>(const ApplyRequest&)> apply;  // errors are bad input
     std::function<void(std::function<void()>)> shut_down;  // done runs before the daemon exits

@@ -8,6 +8,7 @@
 #include "base/strings.h"
 #include "cli/calendar_command.h"
 #include "cli/client_side.h"
+#include "cli/feed_command.h"
 #include "cli/logs_command.h"
 #include "cli/render.h"
 #include "daemon/daemon.h"
@@ -179,11 +180,32 @@ int run_job(Options& options)
     return options.wait && run.value("state", "") != "succeeded" ? ActionFailed : Success;
 }
 
+int run_item_history(Options& options, const std::string& app)
+{
+    std::map<std::string, std::string> query{{"job", options.target}, {"limit", std::to_string(options.lines)}};
+    if (!options.item.empty())
+        query["item"] = options.item;
+    if (options.failed)
+        query["failed"] = "1";
+    auto result = call(options, app, "GET", "/v1/items", nullptr, query);
+    if (!result.ok())
+        return report(result, app);
+    fmt::print("{}", options.json ? result.body["items"].dump(2) + "\n" : render_items(result.body["items"]));
+    return Success;
+}
+
 int run_history(Options& options)
 {
     std::string app = resolve_app(options);
     if (app.empty())
         return BadInput;
+    if (!options.item.empty() || options.items_only) {
+        if (options.target.empty()) {
+            fmt::print(stderr, "tend history: --item and --items need the JOB\n");
+            return BadInput;
+        }
+        return run_item_history(options, app);
+    }
     std::map<std::string, std::string> query{{"limit", std::to_string(options.lines)}};
     if (!options.target.empty())
         query["job"] = options.target;
@@ -300,11 +322,32 @@ const std::array table{
     Command{"history", "List job runs: fire time, trigger, start, duration, outcome",
         [](CLI::App& command, Options& options) {
             command.add_option("job", options.target, "Only this job");
-            command.add_flag("--failed", options.failed, "Only failed, timed-out and interrupted runs");
+            command.add_flag("--failed", options.failed,
+                "Only failed, timed-out and interrupted runs (failed and "
+                "dead items with --items)");
+            command.add_option("--item", options.item, "One item's history: every step's attempts, exits, durations");
+            command.add_flag("--items", options.items_only, "The job's items instead of its runs");
             command.add_option("-n", options.lines, "How many of the most recent (default 20)");
             command.add_flag("--json", options.json, "Print JSON");
         },
         run_history},
+    Command{"feed", "Queue items for a job: arguments, files under --from DIR, or lines on stdin",
+        [](CLI::App& command, Options& options) {
+            command.add_option("job", options.target, "The job")->required();
+            command.add_option("items", options.items, "Items (paths, keys, ...)");
+            command.add_option("--from", options.from, "Every file under this directory (recursively)");
+            command.add_option("--match", options.match, "With --from: only paths matching this (extended) regex");
+            command.add_option("--rate", options.rate, "Send at most this many: 2/s, 30/m");
+            command.add_flag("--json", options.json, "Print JSON");
+        },
+        run_feed},
+    Command{"retry", "Put a dead item (or every dead item) back in the queue at its failed step",
+        [](CLI::App& command, Options& options) {
+            command.add_option("job", options.target, "The job")->required();
+            command.add_option("item", options.items, "The item")->expected(0, 1);
+            command.add_flag("--failed", options.failed, "Every dead item of the job");
+        },
+        run_retry},
     Command{"calendar", "Print the next fire times of a schedule expression",
         [](CLI::App& command, Options& options) {
             command.add_option("expression", options.target, "\"0 9 * * mon-fri\", \"@daily\", \"every 5m\"")

@@ -35,7 +35,13 @@ struct Options {
     std::string timezone = "UTC";  // calendar --tz
     int count = 5;  // calendar -n
     bool wait = false;  // run --wait
-    bool failed = false;  // history --failed
+    bool failed = false;  // history --failed, retry --failed
+    std::vector<std::string> items;  // feed ITEM.., retry ITEM
+    std::string from;  // feed --from
+    std::string match;  // feed --match
+    std::string rate;  // feed --rate
+    std::string item;  // history --item
+    bool items_only = false;  // history --items
 };
 
 struct Command {

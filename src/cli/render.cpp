@@ -90,6 +90,21 @@ std::string render_jobs(const nlohmann::json& jobs)
         }
         std::string next = job["next_fire"].is_null() ? "-" : job.value("next_fire", "").substr(0, 19) + "Z";
         out += fmt::format("{:<20} {:<18} {:<22} {:<12} {}\n", job.value("name", ""), schedule, next, running, last);
+        if (job.contains("items")) {
+            const auto& items = job["items"];
+            std::int64_t total = 0;
+            for (const char* key : {"queued", "running", "failed", "dead", "succeeded"})
+                total += items.value(key, std::int64_t{0});
+            if (total > 0) {
+                std::string oldest = items["oldest_queued_age_ms"].is_null()
+                    ? ""
+                    : fmt::format(", oldest queued {} ago",
+                        format_age(std::chrono::milliseconds(items["oldest_queued_age_ms"].get<std::int64_t>())));
+                out += fmt::format("{:<20} items: {} queued, {} running, {} failed (retrying), {} dead, {} done{}\n",
+                    "", items.value("queued", 0), items.value("running", 0), items.value("failed", 0),
+                    items.value("dead", 0), items.value("succeeded", 0), oldest);
+            }
+        }
     }
     return out;
 }
@@ -128,6 +143,40 @@ std::string render_events(const nlohmann::json& events)
     for (const auto& event : events["events"]) {
         out += fmt::format("{} {:<12} {:<14} {}\n", event.value("time", ""), event.value("subject", ""),
             event.value("kind", ""), event.value("detail", ""));
+    }
+    return out;
+}
+
+std::string render_items(const nlohmann::json& items)
+{
+    std::string out;
+    if (items.size() == 1 && items[0].contains("history")) {
+        const auto& item = items[0];
+        out += fmt::format("item {} of {}: {} ({}), step {}, attempt {}\n", item.value("id", 0), item.value("job", ""),
+            item.value("item", ""), item.value("state", ""), item.value("step", ""), item.value("attempt", 0));
+        if (!item.value("error", "").empty())
+            out += fmt::format("error: {}\n", item.value("error", ""));
+        for (const auto& event : item["history"]) {
+            std::string result;
+            if (!event["signal"].is_null())
+                result = fmt::format("signal {}", event["signal"].get<int>());
+            else if (!event["exit_code"].is_null())
+                result = fmt::format("exit {}", event["exit_code"].get<int>());
+            std::string took = event["duration_ms"].is_null()
+                ? ""
+                : format_duration(std::chrono::milliseconds(event["duration_ms"].get<std::int64_t>()));
+            out += fmt::format("  {} {:<15} {:<12} {:>3} {:<8} {:>8}  {}\n", event.value("time", ""),
+                event.value("kind", ""), event.value("step", ""),
+                event.value("attempt", 0) > 0 ? std::to_string(event.value("attempt", 0)) : "", result, took,
+                event.value("detail", ""));
+        }
+        return out;
+    }
+    out = fmt::format("{:>7} {:<10} {:<12} {:>7}  {:<21} {}\n", "ITEM", "STATE", "STEP", "ATTEMPT", "UPDATED", "KEY");
+    for (const auto& item : items) {
+        out += fmt::format("{:>7} {:<10} {:<12} {:>7}  {:<21} {}{}\n", item.value("id", 0), item.value("state", ""),
+            item.value("step", ""), item.value("attempt", 0), item.value("updated", "").substr(0, 19) + "Z",
+            item.value("item", ""), item.value("error", "").empty() ? "" : "  (" + item.value("error", "") + ")");
     }
     return out;
 }

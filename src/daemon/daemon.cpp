@@ -8,6 +8,7 @@
 #include "api/handlers.h"
 #include "api/paths.h"
 #include "api/server.h"
+#include "jobs/work.h"
 #include "logs/capture.h"
 #include "logs/log_file.h"
 #include "loop/loop.h"
@@ -17,6 +18,7 @@
 #include "spec/parse.h"
 #include "store/database.h"
 #include "store/events.h"
+#include "store/items.h"
 #include "store/runs.h"
 #include "supervise/process_tree.h"
 #include "supervise/supervisor.h"
@@ -84,6 +86,9 @@ private:
         m_scheduler = std::make_unique<schedule::Scheduler>(
             m_supervisor->context(), *m_runs, schedule::SchedulerOptions{.log_directory = m_paths.log_directory});
         TRY(m_scheduler->start());
+        m_items = std::make_unique<store::Items>(*m_db);
+        m_work = std::make_unique<jobs::Work>(m_supervisor->context(), *m_items, *m_scheduler);
+        TRY(m_work->start());
         m_loop->on_unwatched_exit([this](const os::ExitStatus&) { m_supervisor->on_orphan_exit(); });
         wire_signals();
         m_loop->set_tick(tick_period, [this] { tick(); });
@@ -92,6 +97,8 @@ private:
             .supervisor = *m_supervisor,
             .scheduler = *m_scheduler,
             .runs = *m_runs,
+            .work = *m_work,
+            .items = *m_items,
             .events = *m_events,
             .apply = [this](const api::ApplyRequest& request) { return apply(request); },
             .shut_down = [this](std::function<void()> done) { shut_down(std::move(done)); },
@@ -176,6 +183,7 @@ private:
             return api::ApplyOutcome{spec::make_plan(current, next), next.file, environment};
         auto plan = TRY(m_supervisor->apply(next));
         TRY(m_scheduler->apply(next));
+        m_work->apply(next);
         (void)m_settings->set("file", next.file);
         (void)m_settings->set("environment", environment);
         m_events->record("daemon", "apply",
@@ -215,15 +223,18 @@ private:
         if (m_shutting_down)
             return;
         m_shutting_down = true;
-        // Job runs stop first (recorded as stopped), then the process groups.
-        m_scheduler->shut_down([this] {
-            m_supervisor->shut_down([this] {
-                m_events->record("daemon", "stopped", "every process has stopped");
-                (void)m_events->flush();
-                for (auto& waiter : m_shutdown_waiters)
-                    waiter();
-                // Let the answers reach their callers before the loop ends.
-                m_loop->add_timer(std::chrono::milliseconds(20), [this] { m_loop->stop(); });
+        // Item steps stop first (their items go back to the queue), then job runs
+        // (recorded as stopped), then the process groups.
+        m_work->shut_down([this] {
+            m_scheduler->shut_down([this] {
+                m_supervisor->shut_down([this] {
+                    m_events->record("daemon", "stopped", "every process has stopped");
+                    (void)m_events->flush();
+                    for (auto& waiter : m_shutdown_waiters)
+                        waiter();
+                    // Let the answers reach their callers before the loop ends.
+                    m_loop->add_timer(std::chrono::milliseconds(20), [this] { m_loop->stop(); });
+                });
             });
         });
     }
@@ -232,6 +243,7 @@ private:
     {
         m_supervisor->tick();
         m_scheduler->tick();
+        m_work->tick();
         m_own_log->tick();
         (void)m_events->flush();
     }
@@ -263,6 +275,8 @@ private:
     std::unique_ptr<supervise::Supervisor> m_supervisor;
     std::unique_ptr<store::Runs> m_runs;
     std::unique_ptr<schedule::Scheduler> m_scheduler;
+    std::unique_ptr<store::Items> m_items;
+    std::unique_ptr<jobs::Work> m_work;
     std::unique_ptr<api::DaemonControl> m_control;
     std::unique_ptr<api::Server> m_server;
     std::vector<std::function<void()>> m_shutdown_waiters;

@@ -152,15 +152,61 @@ Result<std::vector<InotifyEvent>> read_inotify(int inotify_fd)
     do {
         n = ::read(inotify_fd, buffer, sizeof buffer);
     } while (n < 0 && errno == EINTR);
+    if (n < 0 && errno == EAGAIN)
+        return std::vector<InotifyEvent>();
     if (n < 0)
         return Error::from_errno("read inotify");
     std::vector<InotifyEvent> events;
     for (ssize_t at = 0; at < n;) {
         auto* event = reinterpret_cast<inotify_event*>(buffer + at);  // NOLINT
-        events.push_back({event->len > 0 ? std::string(event->name) : std::string(), event->mask});
+        events.push_back({event->len > 0 ? std::string(event->name) : std::string(), event->mask, event->wd});
         at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
     }
     return events;
+}
+
+Result<UniqueFd> make_inotify_nonblocking()
+{
+    int fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (fd < 0)
+        return Error::from_errno("inotify_init1");
+    return UniqueFd(fd);
+}
+
+Result<int> add_watch(int inotify_fd, const std::string& directory, WatchKind kind)
+{
+    std::uint32_t mask = kind == WatchKind::Arrivals
+        ? IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR
+        : IN_CREATE | IN_MOVED_TO | IN_ONLYDIR;
+    int watch = ::inotify_add_watch(inotify_fd, directory.c_str(), mask);
+    if (watch < 0)
+        return Error::from_errno("watch " + directory);
+    return watch;
+}
+
+void remove_watch(int inotify_fd, int watch)
+{
+    ::inotify_rm_watch(inotify_fd, watch);
+}
+
+bool is_arrival(std::uint32_t mask)
+{
+    return (mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) != 0 && (mask & IN_ISDIR) == 0;
+}
+
+bool is_appearance(std::uint32_t mask)
+{
+    return (mask & (IN_CREATE | IN_MOVED_TO)) != 0;
+}
+
+bool is_watch_gone(std::uint32_t mask)
+{
+    return (mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) != 0;
+}
+
+bool is_overflow(std::uint32_t mask)
+{
+    return (mask & IN_Q_OVERFLOW) != 0;
 }
 
 Result<void> arm_wall_timer(int timer_fd, WallTime at)

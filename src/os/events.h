@@ -79,13 +79,27 @@ namespace tend::os {
 struct InotifyEvent {
     std::string name;  // file name within the watched directory
     std::uint32_t mask = 0;
+    int watch = -1;  // the watch descriptor it came from
 };
 
 // An inotify instance (blocking reads: for the CLI's `logs -f`).
 Result<UniqueFd> make_inotify();
 // Watches a directory for files created, written, moved in or out, deleted.
 Result<void> watch_directory(int inotify_fd, const std::string& directory);
-// Blocks until events arrive.
+// Blocks until events arrive (on a non-blocking fd: returns none when none wait).
 Result<std::vector<InotifyEvent>> read_inotify(int inotify_fd);
+
+// For the daemon: a non-blocking inotify instance, and watches of a directory
+// for files that arrive complete (closed after writing, or moved in) and for
+// the directory itself going away; or for an entry appearing in a parent.
+Result<UniqueFd> make_inotify_nonblocking();
+enum class WatchKind { Arrivals, Appearance };
+Result<int> add_watch(int inotify_fd, const std::string& directory, WatchKind kind);
+void remove_watch(int inotify_fd, int watch);
+// What an event's mask means.
+bool is_arrival(std::uint32_t mask);  // closed after writing, or moved in (a file, not a directory)
+bool is_appearance(std::uint32_t mask);  // created or moved in (anything)
+bool is_watch_gone(std::uint32_t mask);  // the watched directory was deleted or moved away
+bool is_overflow(std::uint32_t mask);  // events were lost: rescan
 
 }  // namespace tend::os

@@ -68,6 +68,7 @@ Result<FileInfo> file_info(const std::string& path)
         .is_directory = S_ISDIR(st.st_mode),
         .is_regular = S_ISREG(st.st_mode),
         .size = static_cast<std::uint64_t>(st.st_size),
+        .modified_us = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000 + st.st_mtim.tv_nsec / 1000,
     };
 }
 

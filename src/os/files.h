@@ -25,6 +25,7 @@ struct FileInfo {
     bool is_directory = false;
     bool is_regular = false;
     std::uint64_t size = 0;
+    std::int64_t modified_us = 0;  // mtime, microseconds since the epoch
 };
 
 // Follows symlinks. Fails with the errno of stat(2) (ENOENT when missing).

@@ -13,13 +13,13 @@ namespace tend::schedule {
 
 using supervise::guarded;
 
-JobRun::JobRun(supervise::InstanceContext& context, std::shared_ptr<const spec::JobSpec> spec, logs::LogFile& log,
-    RunRequest request)
+JobRun::JobRun(supervise::InstanceContext& context, std::shared_ptr<const spec::JobSpec> spec,
+    std::shared_ptr<logs::LogFile> log, RunRequest request)
     : m_context(context)
     , m_spec(std::move(spec))
-    , m_log(log)
+    , m_log(std::move(log))
     , m_request(std::move(request))
-    , m_name(fmt::format("{}#{}", m_spec->name, m_request.id))
+    , m_name(m_request.name.empty() ? fmt::format("{}#{}", m_spec->name, m_request.id) : m_request.name)
     , m_run_id(fmt::format("{}-{}-{}", m_context.app, os::self_pid(), m_name))
     , m_self(std::make_shared<JobRun*>(this))
 {}
@@ -36,7 +36,7 @@ void JobRun::start(std::function<void(const RunOutcome&)> done)
 {
     m_done = std::move(done);
     const spec::ProcessSpec& spec = m_spec->process;
-    m_capture = std::make_unique<logs::Capture>(m_context.loop, m_log, m_name);
+    m_capture = std::make_unique<logs::Capture>(m_context.loop, *m_log, m_name);
     auto pipes = m_capture->open();
     os::SpawnOptions options{.argv = child_argv(), .env = child_environment(), .cwd = spec.cwd};
     Result<pid_t> pid = Error("");
@@ -57,7 +57,7 @@ void JobRun::start(std::function<void(const RunOutcome&)> done)
         pid = os::spawn(options);
     }
     if (!pid) {
-        m_log.note(m_name, fmt::format("run could not start: {}", pid.error().message()));
+        m_log->note(m_name, fmt::format("run could not start: {}", pid.error().message()));
         m_main_exited = true;
         m_tree_gone = true;
         m_outcome = RunOutcome{.state = "failed", .error = pid.error().message()};
@@ -71,10 +71,11 @@ void JobRun::start(std::function<void(const RunOutcome&)> done)
         m_pid, guarded(m_self, [](JobRun& self, const os::ExitStatus& exit) { self.on_exit(exit); }));
     auto start_ticks = os::read_process(m_pid).value_or(os::ProcessInfo{}).start_ticks;
     (void)m_context.live.add({m_name, m_pid, static_cast<std::int64_t>(start_ticks)});
-    m_context.events.record(m_spec->name, "run-started",
-        fmt::format("run #{} ({}{}) pid {}: {}", m_request.id, m_request.trigger,
-            m_request.attempt > 1 ? fmt::format(", attempt {}", m_request.attempt) : std::string(), m_pid,
-            join_command(options.argv)));
+    if (!m_request.item)
+        m_context.events.record(m_spec->name, "run-started",
+            fmt::format("run #{} ({}{}) pid {}: {}", m_request.id, m_request.trigger,
+                m_request.attempt > 1 ? fmt::format(", attempt {}", m_request.attempt) : std::string(), m_pid,
+                join_command(options.argv)));
     if (m_spec->timeout) {
         m_timeout_timer = m_context.loop.add_timer(*m_spec->timeout, guarded(m_self, [](JobRun& self) {
             self.m_timeout_timer = 0;
@@ -99,7 +100,7 @@ void JobRun::begin_stop(std::string state, std::string why)
         return;
     m_stop_state = std::move(state);
     m_outcome.error = why;
-    m_log.note(m_name, fmt::format("stopping: {}", why));
+    m_log->note(m_name, fmt::format("stopping: {}", why));
     const spec::ProcessSpec& spec = m_spec->process;
     m_context.killer.terminate({m_run_id, m_pid}, spec.stop_signal,
         std::chrono::duration_cast<std::chrono::milliseconds>(spec.stop_timeout), guarded(m_self, [](JobRun& self) {
@@ -134,7 +135,7 @@ void JobRun::on_exit(const os::ExitStatus& exit)
             }));
     }
     auto ran = std::chrono::duration_cast<std::chrono::milliseconds>(m_context.loop.now() - m_started_mono);
-    m_log.note(m_name, fmt::format("run {}: {} after {}", m_outcome.state, exit.describe(), format_duration(ran)));
+    m_log->note(m_name, fmt::format("run {}: {} after {}", m_outcome.state, exit.describe(), format_duration(ran)));
     finish_if_done();
 }
 
@@ -162,6 +163,12 @@ std::vector<std::string> JobRun::child_environment() const
     merged["TEND_TRIGGER"] = m_request.trigger;
     if (m_request.nominal_us)
         merged["TEND_FIRE_TIME"] = format_wall_time(from_micros(*m_request.nominal_us));
+    if (m_request.item) {
+        merged["TEND_ITEM"] = *m_request.item;
+        merged["TEND_ITEM_ID"] = std::to_string(m_request.id);
+        merged["TEND_STEP"] = m_request.step;
+        merged.erase("TEND_RUN");
+    }
     return supervise::to_entries(merged);
 }
 
@@ -174,6 +181,9 @@ std::vector<std::string> JobRun::child_argv() const
         arg = replace_all(std::move(arg), "{env}", m_context.environment);
         arg = replace_all(std::move(arg), "{app}", m_context.app);
         arg = replace_all(std::move(arg), "{run}", std::to_string(m_request.id));
+        // Last: an item's own text is never searched for placeholders.
+        if (m_request.item)
+            arg = replace_all(std::move(arg), "{item}", *m_request.item);
     }
     return argv;
 }

@@ -34,12 +34,15 @@ struct RunRequest {
     std::string trigger;
     int attempt = 1;
     std::optional<std::int64_t> nominal_us;
+    std::optional<std::string> item;  // `{item}` in argv elements and TEND_ITEM, never through a shell
+    std::string step;  // TEND_STEP, for item steps
+    std::string name;  // in the log and events; default JOB#ID
 };
 
 class JobRun {
 public:
-    JobRun(supervise::InstanceContext& context, std::shared_ptr<const spec::JobSpec> spec, logs::LogFile& log,
-        RunRequest request);
+    JobRun(supervise::InstanceContext& context, std::shared_ptr<const spec::JobSpec> spec,
+        std::shared_ptr<logs::LogFile> log, RunRequest request);
     ~JobRun();
     JobRun(const JobRun&) = delete;
     JobRun& operator=(const JobRun&) = delete;
@@ -64,7 +67,7 @@ private:
 
     supervise::InstanceContext& m_context;
     std::shared_ptr<const spec::JobSpec> m_spec;
-    logs::LogFile& m_log;
+    std::shared_ptr<logs::LogFile> m_log;  // shared: a removed job's log lives until its last run ends
     RunRequest m_request;
     std::string m_name;  // JOB#ID
     std::string m_run_id;  // TEND_RUN_ID

@@ -97,7 +97,7 @@ Result<std::unique_ptr<Scheduler::Job>> Scheduler::make_job(const spec::JobSpec&
     if (!spec.schedule.empty())
         job->schedule = TRY(parse_schedule(spec.schedule));
     job->zone = TRY(Zone::load(spec.timezone));
-    job->log = std::make_unique<logs::LogFile>(
+    job->log = std::make_shared<logs::LogFile>(
         m_context.loop, m_options.log_directory, spec.name, supervise::rotation_policy(spec.process.logs));
     TRY(job->log->open());
     return job;
@@ -425,7 +425,7 @@ void Scheduler::start_run(Job& job, store::Run run, std::function<void(const sto
     }
     if (done)
         m_waiters[run.id] = std::move(done);
-    auto process = std::make_unique<JobRun>(m_context, job.spec, *job.log,
+    auto process = std::make_unique<JobRun>(m_context, job.spec, job.log,
         RunRequest{.id = run.id, .trigger = run.trigger, .attempt = run.attempt, .nominal_us = run.nominal_us});
     JobRun& started = *process;
     job.running[run.id] = std::move(process);
@@ -519,10 +519,18 @@ Result<std::int64_t> Scheduler::run_now(const std::string& name, std::function<v
         return Error(fmt::format("no job named \"{}\" (jobs: {})", name,
             names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", "))));
     }
+    if (!it->second->spec->steps.empty())
+        return Error(fmt::format("job \"{}\" processes items in steps; give it items with `tend feed {}`", name, name));
     store::Run run{.job = name, .trigger = "manual", .state = "queued", .created_us = now_us()};
     run.id = TRY(m_runs.insert(run));
     start_run(*it->second, run, std::move(done));
     return run.id;
+}
+
+std::shared_ptr<logs::LogFile> Scheduler::log_of(const std::string& name) const
+{
+    auto it = m_jobs.find(name);
+    return it == m_jobs.end() ? nullptr : it->second->log;
 }
 
 void Scheduler::rearm()

@@ -75,6 +75,8 @@ public:
 
     [[nodiscard]] std::vector<JobStatus> status() const;
     [[nodiscard]] bool has_job(const std::string& name) const { return m_jobs.contains(name); }
+    // The job's log file (logs/NAME.log), shared with item processing; null for unknown jobs.
+    [[nodiscard]] std::shared_ptr<logs::LogFile> log_of(const std::string& name) const;
 
 private:
     struct Pending {
@@ -85,7 +87,7 @@ private:
         std::shared_ptr<const spec::JobSpec> spec;
         Schedule schedule;
         Zone zone = Zone::utc();
-        std::unique_ptr<logs::LogFile> log;
+        std::shared_ptr<logs::LogFile> log;
         std::optional<UnixSeconds> next;  // the next nominal fire
         std::map<std::int64_t, std::unique_ptr<JobRun>> running;
         std::deque<Pending> waiting;

@@ -32,6 +32,13 @@ std::string_view to_string(RestartPolicy policy)
     return "always";
 }
 
+std::vector<StepSpec> JobSpec::item_steps() const
+{
+    if (!steps.empty())
+        return steps;
+    return {StepSpec{.name = "run", .argv = process.argv, .timeout = timeout, .retry = retry}};
+}
+
 std::string_view to_string(Overlap overlap)
 {
     switch (overlap) {

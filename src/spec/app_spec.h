@@ -119,7 +119,24 @@ struct RetrySpec {
     bool operator==(const RetrySpec&) const = default;
 };
 
-// A [job.NAME] table: a command run on a schedule or on demand.
+// One step of an item's processing; each is retried on its own.
+struct StepSpec {
+    std::string name;
+    std::vector<std::string> argv;  // `{item}` is replaced by the item in any element
+    std::optional<Duration> timeout;  // the job's when unset
+    std::optional<RetrySpec> retry;  // the job's when unset
+    bool operator==(const StepSpec&) const = default;
+};
+
+// What happens to a watched file once its item has ended.
+struct FileAction {
+    enum class Kind { Keep, Delete, Move };
+    Kind kind = Kind::Keep;
+    std::string directory;  // Move: absolute
+    bool operator==(const FileAction&) const = default;
+};
+
+// A [job.NAME] table: a command run on a schedule, on demand, or once per item.
 struct JobSpec {
     std::string name;
     ProcessSpec process;  // command, env, env_file, cwd, user, group, stop_signal, stop_timeout, logs
@@ -131,7 +148,19 @@ struct JobSpec {
     Duration jitter{0};  // each fire starts up to this much later, at random
     Catchup catchup = Catchup::Latest;
     Duration catchup_window = std::chrono::hours(1);
+    // Items (fed, posted, or files arriving in `watch`).
+    std::string watch;  // as written: "DIR/GLOB"
+    std::string watch_directory;  // absolute
+    std::string watch_pattern;  // a glob for names in it, e.g. "*.zip"
+    int concurrency = 1;  // items processed at once
+    std::optional<double> rate;  // items started per second at most
+    std::vector<StepSpec> steps;  // empty: one step, the job's command
+    FileAction on_success;
+    FileAction on_failure;  // once an item is dead
     SourceLocation where;  // the [job.NAME] header
+
+    // The steps an item goes through: `steps`, or the command as one step named "run".
+    [[nodiscard]] std::vector<StepSpec> item_steps() const;
 
     bool operator==(const JobSpec& other) const = default;
 };

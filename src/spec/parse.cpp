@@ -203,12 +203,26 @@ private:
             }
         }
         auto commands = table.nodes("command");
-        if (commands.empty()) {
-            error(header->source(), fmt::format("{} has no command", where));
+        auto steps = table.nodes("steps");
+        if (commands.empty() && steps.empty()) {
+            error(header->source(), fmt::format("{} has no command (or steps)", where));
             return;
         }
-        apply_shell(job.process, table, *commands.back());
-        check_command(job.process, *commands.back());
+        if (!commands.empty()) {
+            apply_shell(job.process, table, *commands.back());
+            check_command(job.process, *commands.back());
+        }
+        for (const StepSpec& step : job.steps) {
+            ProcessSpec probe = job.process;
+            probe.argv = step.argv;
+            check_command(probe, *steps.back());
+        }
+        if (job.process.argv.empty() && !job.steps.empty())
+            job.process.argv = job.steps.front().argv;
+        if (!job.steps.empty() && !job.schedule.empty()) {
+            error(steps.back()->source(), "steps are for items; a scheduled job runs its command");
+            return;
+        }
         if (!job.process.env_file.empty())
             load_secrets(job.process, table, defaults);
         m_spec.jobs.emplace(name, std::move(job));

@@ -1,6 +1,7 @@
 #include "spec/settings.h"
 
 #include <array>
+#include <cstdlib>
 #include <fmt/format.h>
 
 #include "base/strings.h"
@@ -483,6 +484,138 @@ Result<void> apply_catchup_window(JobSpec& job, const toml::node& node, const Se
     return Ok{};
 }
 
+Result<void> apply_watch(JobSpec& job, const toml::node& node, const SettingContext& context)
+{
+    job.watch = TRY(as_string(node));
+    std::string path = absolute(context, job.watch);
+    std::size_t slash = path.rfind('/');
+    job.watch_directory = slash == 0 ? "/" : path.substr(0, slash);
+    job.watch_pattern = path.substr(slash + 1);
+    if (job.watch_pattern.empty())
+        return Error(
+            fmt::format("\"{}\" needs a file pattern after the directory, e.g. \"/srv/inbox/*.zip\"", job.watch));
+    if (job.watch_directory.find_first_of("*?[") != std::string::npos)
+        return Error(fmt::format("\"{}\": only the file name may be a pattern, not the directory", job.watch));
+    return Ok{};
+}
+
+Result<void> apply_concurrency(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
+{
+    const auto* value = node.as_integer();
+    if (value == nullptr)
+        return wrong_type(node, "an integer");
+    if (value->get() < 1 || value->get() > 1000)
+        return Error(fmt::format("concurrency must be between 1 and 1000, not {}", value->get()));
+    job.concurrency = static_cast<int>(value->get());
+    return Ok{};
+}
+
+Result<double> parse_rate(std::string_view text)
+{
+    std::size_t slash = text.find('/');
+    double count = 0;
+    std::string number(text.substr(0, slash));
+    char* end = nullptr;
+    count = std::strtod(number.c_str(), &end);
+    if (slash == std::string_view::npos || number.empty() || *end != '\0' || count <= 0)
+        return Error(fmt::format("rate \"{}\" is not N/s, N/m or N/h (e.g. \"2/s\")", text));
+    std::string_view unit = text.substr(slash + 1);
+    if (unit == "s")
+        return count;
+    if (unit == "m")
+        return count / 60;
+    if (unit == "h")
+        return count / 3600;
+    return Error(fmt::format("rate \"{}\" is not N/s, N/m or N/h (e.g. \"2/s\")", text));
+}
+
+Result<void> apply_rate(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
+{
+    auto text = TRY(as_string(node));
+    job.rate = TRY(parse_rate(text));
+    return Ok{};
+}
+
+Result<std::vector<std::string>> as_command(const toml::node& node)
+{
+    std::vector<std::string> argv;
+    if (const auto* text = node.as_string())
+        argv = TRY(split_command(text->get()));
+    else if (node.is_array())
+        argv = TRY(as_string_list(node));
+    else
+        return wrong_type(node, "a string or an array of strings");
+    if (argv.empty() || argv.front().empty())
+        return Error("command is empty");
+    return argv;
+}
+
+Result<void> apply_steps(JobSpec& job, const toml::node& node, const SettingContext& context)
+{
+    const auto* array = node.as_array();
+    if (array == nullptr || array->empty())
+        return wrong_type(node, "an array of step tables, e.g. [{ name = \"convert\", command = \"...\" }]");
+    job.steps.clear();
+    for (const auto& element : *array) {
+        const auto* table = element.as_table();
+        if (table == nullptr)
+            return wrong_type(element, "a step table { name, command, timeout, retry }");
+        StepSpec step;
+        for (const auto& [key, value] : *table) {
+            std::string_view name = key.str();
+            if (name == "name") {
+                step.name = TRY(as_string(value));
+            } else if (name == "command") {
+                step.argv = TRY(as_command(value));
+            } else if (name == "timeout") {
+                step.timeout = TRY(as_duration(value));
+            } else if (name == "retry") {
+                JobSpec scratch;
+                TRY(apply_retry(scratch, value, context));
+                step.retry = scratch.retry;
+            } else {
+                auto suggestion = closest_match(name, std::vector<std::string>{"name", "command", "timeout", "retry"});
+                return Error(fmt::format("unknown key \"{}\" in a step{}", name,
+                    suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion) : std::string()));
+            }
+        }
+        if (step.name.empty())
+            step.name = fmt::format("step{}", job.steps.size() + 1);
+        if (step.argv.empty())
+            return Error(fmt::format("step \"{}\" has no command", step.name));
+        for (const StepSpec& other : job.steps) {
+            if (other.name == step.name)
+                return Error(fmt::format("two steps are named \"{}\"", step.name));
+        }
+        job.steps.push_back(std::move(step));
+    }
+    return Ok{};
+}
+
+Result<FileAction> parse_file_action(const toml::node& node, const SettingContext& context)
+{
+    auto text = TRY(as_string(node));
+    if (text == "keep")
+        return FileAction{};
+    if (text == "delete")
+        return FileAction{.kind = FileAction::Kind::Delete};
+    if (text.starts_with("move:") && text.size() > 5)
+        return FileAction{.kind = FileAction::Kind::Move, .directory = absolute(context, text.substr(5))};
+    return Error(fmt::format("\"{}\" is not keep, delete or move:DIR", text));
+}
+
+Result<void> apply_on_success(JobSpec& job, const toml::node& node, const SettingContext& context)
+{
+    job.on_success = TRY(parse_file_action(node, context));
+    return Ok{};
+}
+
+Result<void> apply_on_failure(JobSpec& job, const toml::node& node, const SettingContext& context)
+{
+    job.on_failure = TRY(parse_file_action(node, context));
+    return Ok{};
+}
+
 // --- top-level settings ---------------------------------------------------------
 
 Result<void> apply_app(AppSpec& spec, const toml::node& node)
@@ -608,6 +741,22 @@ constexpr std::array table{
         nullptr, nullptr, apply_catchup},
     Setting{"catchup_window", Section::Job, "duration", "\"1h\"", "How far back missed fires are caught up.", nullptr,
         nullptr, apply_catchup_window},
+    Setting{"watch", Section::Job, "string", "(none)",
+        "`\"DIR/GLOB\"`: each file that arrives in DIR (closed after writing, or moved in) and matches GLOB is an "
+        "item; files there at start that were not processed yet are found too.",
+        nullptr, nullptr, apply_watch},
+    Setting{
+        "concurrency", Section::Job, "integer", "1", "Items processed at once.", nullptr, nullptr, apply_concurrency},
+    Setting{"rate", Section::Job, "string", "(no limit)", "Items started at most this often: `\"2/s\"`, `\"30/m\"`.",
+        nullptr, nullptr, apply_rate},
+    Setting{"steps", Section::Job, "array of tables", "(one step: the command)",
+        "`[{ name, command, timeout, retry }, ...]` run in order for each item, each retried on its own (with the "
+        "job's `timeout` and `retry` unless the step sets its own). `{item}` in any argv element is the item.",
+        nullptr, nullptr, apply_steps},
+    Setting{"on_success", Section::Job, "\"keep\" | \"delete\" | \"move:DIR\"", "\"keep\"",
+        "What happens to a watched file once its item succeeded.", nullptr, nullptr, apply_on_success},
+    Setting{"on_failure", Section::Job, "\"keep\" | \"delete\" | \"move:DIR\"", "\"keep\"",
+        "What happens to a watched file once its item is dead (out of retries).", nullptr, nullptr, apply_on_failure},
 };
 
 }  // namespace

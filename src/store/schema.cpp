@@ -54,6 +54,38 @@ CREATE TABLE runs (
 CREATE INDEX runs_by_job ON runs (job, id);
 CREATE INDEX runs_by_state ON runs (state);
 )sql"},
+    Migration{"the item queue and item history", R"sql(
+CREATE TABLE items (
+    id             INTEGER PRIMARY KEY,
+    job            TEXT    NOT NULL,
+    key            TEXT    NOT NULL,
+    source         TEXT    NOT NULL,
+    state          TEXT    NOT NULL,
+    step           INTEGER NOT NULL DEFAULT 0,
+    attempt        INTEGER NOT NULL DEFAULT 0,
+    not_before_us  INTEGER NOT NULL DEFAULT 0,
+    created_us     INTEGER NOT NULL,
+    updated_us     INTEGER NOT NULL,
+    error          TEXT    NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX items_active ON items (job, key) WHERE state IN ('queued', 'running', 'failed');
+CREATE INDEX items_ready ON items (job, state, not_before_us, id);
+CREATE INDEX items_by_key ON items (job, key, id);
+
+CREATE TABLE item_events (
+    id           INTEGER PRIMARY KEY,
+    item         INTEGER NOT NULL,
+    time_us      INTEGER NOT NULL,
+    kind         TEXT    NOT NULL,
+    step         TEXT    NOT NULL DEFAULT '',
+    attempt      INTEGER NOT NULL DEFAULT 0,
+    exit_code    INTEGER,
+    signal       INTEGER,
+    duration_ms  INTEGER,
+    detail       TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX item_events_by_item ON item_events (item, id);
+)sql"},
 };
 
 }  // namespace

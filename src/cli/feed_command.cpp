@@ -1,0 +1,151 @@
+#include "cli/feed_command.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fmt/format.h>
+#include <iostream>
+#include <regex>
+#include <thread>
+
+#include "api/client.h"
+#include "api/paths.h"
+#include "cli/client_side.h"
+
+namespace tend::cli {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t batch_size = 2000;
+
+// Every regular file under `directory`, recursively, whose path matches `pattern`, in name order.
+Result<std::vector<std::string>> files_under(const std::string& directory, const std::string& pattern)
+{
+    std::optional<std::regex> match;
+    if (!pattern.empty()) {
+        try {
+            match.emplace(pattern, std::regex::extended);
+        } catch (const std::regex_error& error) {
+            return Error(fmt::format("--match \"{}\": {}", pattern, error.what()));
+        }
+    }
+    std::vector<std::string> out;
+    std::error_code failure;
+    auto root = std::filesystem::absolute(directory, failure);
+    std::filesystem::recursive_directory_iterator it(root, failure);
+    if (failure)
+        return Error(fmt::format("--from {}: {}", directory, failure.message()));
+    for (const auto& entry : it) {
+        std::error_code ignored;
+        if (!entry.is_regular_file(ignored))
+            continue;
+        std::string path = entry.path().string();
+        if (!match || std::regex_search(path, *match))
+            out.push_back(std::move(path));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+Result<double> parse_rate(const std::string& text)
+{
+    std::size_t slash = text.find('/');
+    char* end = nullptr;
+    std::string number = text.substr(0, slash);
+    double count = std::strtod(number.c_str(), &end);
+    std::string unit = slash == std::string::npos ? "s" : text.substr(slash + 1);
+    if (number.empty() || *end != '\0' || count <= 0 || (unit != "s" && unit != "m" && unit != "h"))
+        return Error(fmt::format("--rate \"{}\" is not N/s, N/m or N/h", text));
+    return unit == "s" ? count : unit == "m" ? count / 60 : count / 3600;
+}
+
+}  // namespace
+
+int run_feed(Options& options)
+{
+    std::string app = resolve_app(options);
+    if (app.empty())
+        return BadInput;
+    std::vector<std::string> items = options.items;
+    if (!options.from.empty()) {
+        auto found = files_under(options.from, options.match);
+        if (!found) {
+            fmt::print(stderr, "tend feed: {}\n", found.error().message());
+            return BadInput;
+        }
+        items.insert(items.end(), found->begin(), found->end());
+    } else if (items.empty()) {
+        std::string line;
+        while (std::getline(std::cin, line)) {
+            if (!line.empty() && line.back() == '\r')
+                line.pop_back();
+            if (!line.empty())
+                items.push_back(line);
+        }
+    }
+    if (items.empty()) {
+        fmt::print(stderr, "tend feed: no items (give them as arguments, with --from DIR, or as lines on stdin)\n");
+        return BadInput;
+    }
+    std::optional<double> rate;
+    if (!options.rate.empty()) {
+        auto parsed = parse_rate(options.rate);
+        if (!parsed) {
+            fmt::print(stderr, "tend feed: {}\n", parsed.error().message());
+            return BadInput;
+        }
+        rate = *parsed;
+    }
+    // Paced: small batches, each sent when the rate allows.
+    std::size_t per_batch = rate ? std::max<std::size_t>(1, static_cast<std::size_t>(*rate / 20)) : batch_size;
+    std::int64_t queued = 0;
+    std::int64_t coalesced = 0;
+    auto began = std::chrono::steady_clock::now();
+    std::string socket = api::paths_for(app).socket;
+    for (std::size_t at = 0; at < items.size(); at += per_batch) {
+        if (rate) {
+            auto due = began
+                + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    std::chrono::duration<double>(static_cast<double>(at) / *rate));
+            std::this_thread::sleep_until(due);
+        }
+        std::vector<std::string> batch(items.begin() + static_cast<long>(at),
+            items.begin() + static_cast<long>(std::min(items.size(), at + per_batch)));
+        auto result = api::call(socket, "POST", "/v1/feed", json{{"job", options.target}, {"items", batch}});
+        if (!result.ok()) {
+            if (queued + coalesced > 0)
+                fmt::print(stderr, "tend feed: {} queued and {} coalesced before the failure\n", queued, coalesced);
+            return report(result, app);
+        }
+        queued += result.body.value("queued", std::int64_t{0});
+        coalesced += result.body.value("coalesced", std::int64_t{0});
+    }
+    if (options.json)
+        fmt::print("{}\n", json{{"queued", queued}, {"coalesced", coalesced}}.dump());
+    else
+        fmt::print("queued {} item(s) for {}{}\n", queued, options.target,
+            coalesced > 0 ? fmt::format(" ({} already queued or running, coalesced)", coalesced) : std::string());
+    return Success;
+}
+
+int run_retry(Options& options)
+{
+    std::string app = resolve_app(options);
+    if (app.empty())
+        return BadInput;
+    if (options.items.empty() == !options.failed) {
+        fmt::print(stderr, "tend retry: give one ITEM or --failed\n");
+        return BadInput;
+    }
+    json body{{"job", options.target}};
+    if (!options.items.empty())
+        body["item"] = options.items.front();
+    auto result = api::call(api::paths_for(app).socket, "POST", "/v1/retry", body);
+    if (!result.ok())
+        return report(result, app);
+    fmt::print(
+        "requeued {} dead item(s) of {} at their failed step\n", result.body.value("requeued", 0), options.target);
+    return Success;
+}
+
+}  // namespace tend::cli

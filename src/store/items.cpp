@@ -1,0 +1,238 @@
+#include "store/items.h"
+
+#include <algorithm>
+
+namespace tend::store {
+namespace {
+
+constexpr const char* item_columns
+    = "id, job, key, source, state, step, attempt, not_before_us, created_us, updated_us, error";
+
+Item read_item(const Statement& row)
+{
+    return Item{
+        .id = row.column_int(0),
+        .job = row.column_text(1),
+        .key = row.column_text(2),
+        .source = row.column_text(3),
+        .state = row.column_text(4),
+        .step = static_cast<int>(row.column_int(5)),
+        .attempt = static_cast<int>(row.column_int(6)),
+        .not_before_us = row.column_int(7),
+        .created_us = row.column_int(8),
+        .updated_us = row.column_int(9),
+        .error = row.column_text(10),
+    };
+}
+
+template <typename T>
+void bind_optional(Statement& statement, int position, const std::optional<T>& value)
+{
+    if (value)
+        statement.bind(position, static_cast<std::int64_t>(*value));
+    else
+        statement.bind_null(position);
+}
+
+}  // namespace
+
+Result<EnqueueResult> Items::enqueue(
+    const std::string& job, const std::vector<std::string>& keys, const std::string& source, std::int64_t now_us)
+{
+    EnqueueResult result;
+    auto transaction = TRY(Transaction::begin(m_db));
+    auto insert = TRY(m_db.prepare("INSERT OR IGNORE INTO items (job, key, source, state, created_us, updated_us) "
+                                   "VALUES (?, ?, ?, 'queued', ?, ?)"));
+    auto event = TRY(m_db.prepare("INSERT INTO item_events (item, time_us, kind, detail) VALUES (?, ?, 'queued', ?)"));
+    for (const std::string& key : keys) {
+        insert.reset();
+        insert.bind(1, job).bind(2, key).bind(3, source).bind(4, now_us).bind(5, now_us);
+        TRY(insert.run());
+        if (m_db.changes() == 0) {
+            ++result.coalesced;
+            continue;
+        }
+        ++result.queued;
+        event.reset();
+        event.bind(1, m_db.last_insert_id()).bind(2, now_us).bind(3, "from " + source);
+        TRY(event.run());
+    }
+    TRY(transaction.commit());
+    return result;
+}
+
+Result<std::vector<Item>> Items::ready(const std::string& job, std::int64_t now_us, std::size_t limit)
+{
+    auto select = TRY(m_db.prepare(std::string("SELECT ") + item_columns
+        + " FROM items WHERE job = ? AND state IN ('queued', 'failed') AND not_before_us <= ? ORDER BY id LIMIT ?"));
+    select.bind(1, job).bind(2, now_us).bind(3, static_cast<std::int64_t>(limit));
+    std::vector<Item> out;
+    while (TRY(select.step()))
+        out.push_back(read_item(select));
+    return out;
+}
+
+Result<std::optional<std::int64_t>> Items::next_ready(const std::string& job)
+{
+    auto select
+        = TRY(m_db.prepare("SELECT MIN(not_before_us) FROM items WHERE job = ? AND state IN ('queued', 'failed')"));
+    select.bind(1, job);
+    if (TRY(select.step()) && !select.column_is_null(0))
+        return std::optional<std::int64_t>(select.column_int(0));
+    return std::optional<std::int64_t>();
+}
+
+Result<void> Items::record(const ItemEvent& event)
+{
+    auto insert = TRY(m_db.prepare("INSERT INTO item_events (item, time_us, kind, step, attempt, exit_code, signal, "
+                                   "duration_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    insert.bind(1, event.item).bind(2, event.time_us).bind(3, event.kind).bind(4, event.step).bind(5, event.attempt);
+    bind_optional(insert, 6, event.exit_code);
+    bind_optional(insert, 7, event.signal);
+    bind_optional(insert, 8, event.duration_ms);
+    insert.bind(9, event.detail);
+    return insert.run();
+}
+
+Result<void> Items::update(const Item& item, const ItemEvent& event)
+{
+    auto transaction = TRY(Transaction::begin(m_db));
+    auto statement = TRY(m_db.prepare("UPDATE items SET state = ?, step = ?, attempt = ?, not_before_us = ?, "
+                                      "updated_us = ?, error = ? WHERE id = ?"));
+    statement.bind(1, item.state)
+        .bind(2, item.step)
+        .bind(3, item.attempt)
+        .bind(4, item.not_before_us)
+        .bind(5, item.updated_us)
+        .bind(6, item.error)
+        .bind(7, item.id);
+    TRY(statement.run());
+    TRY(record(event));
+    return transaction.commit();
+}
+
+Result<std::vector<Item>> Items::requeue_running(std::int64_t now_us)
+{
+    auto transaction = TRY(Transaction::begin(m_db));
+    auto select = TRY(m_db.prepare(std::string("SELECT ") + item_columns + " FROM items WHERE state = 'running'"));
+    std::vector<Item> out;
+    while (TRY(select.step()))
+        out.push_back(read_item(select));
+    for (Item& item : out) {
+        item.state = "queued";
+        item.not_before_us = 0;
+        item.updated_us = now_us;
+        auto statement
+            = TRY(m_db.prepare("UPDATE items SET state = 'queued', not_before_us = 0, updated_us = ? WHERE id = ?"));
+        statement.bind(1, now_us).bind(2, item.id);
+        TRY(statement.run());
+        TRY(record({.item = item.id,
+            .time_us = now_us,
+            .kind = "requeued",
+            .attempt = item.attempt,
+            .detail = "the daemon stopped while it ran; it runs again from the step it was in"}));
+    }
+    TRY(transaction.commit());
+    return out;
+}
+
+Result<std::int64_t> Items::retry_dead(
+    const std::string& job, const std::optional<std::string>& key, std::int64_t now_us)
+{
+    auto transaction = TRY(Transaction::begin(m_db));
+    auto select = TRY(m_db.prepare(
+        "SELECT id FROM items WHERE job = ?1 AND state = 'dead' AND (?2 IS NULL OR key = ?2) ORDER BY id"));
+    select.bind(1, job);
+    if (key)
+        select.bind(2, *key);
+    else
+        select.bind_null(2);
+    std::vector<std::int64_t> ids;
+    while (TRY(select.step()))
+        ids.push_back(select.column_int(0));
+    std::int64_t requeued = 0;
+    for (std::int64_t id : ids) {
+        auto update = TRY(m_db.prepare("UPDATE OR IGNORE items SET state = 'queued', attempt = 0, not_before_us = 0, "
+                                       "updated_us = ?, error = '' WHERE id = ?"));
+        update.bind(1, now_us).bind(2, id);
+        TRY(update.run());
+        if (m_db.changes() == 0)
+            continue;  // the same key is active again as another item
+        ++requeued;
+        TRY(record({.item = id, .time_us = now_us, .kind = "retry", .detail = "requeued from its failed step"}));
+    }
+    TRY(transaction.commit());
+    return requeued;
+}
+
+Result<ItemCounts> Items::counts(const std::string& job)
+{
+    auto select = TRY(m_db.prepare("SELECT state, COUNT(*), MIN(created_us) FROM items WHERE job = ? GROUP BY state"));
+    select.bind(1, job);
+    ItemCounts counts;
+    while (TRY(select.step())) {
+        std::string state = select.column_text(0);
+        std::int64_t count = select.column_int(1);
+        if (state == "queued") {
+            counts.queued = count;
+            counts.oldest_queued_us = select.column_int(2);
+        } else if (state == "running") {
+            counts.running = count;
+        } else if (state == "failed") {
+            counts.failed = count;
+        } else if (state == "dead") {
+            counts.dead = count;
+        } else if (state == "succeeded") {
+            counts.succeeded = count;
+        }
+    }
+    return counts;
+}
+
+Result<std::optional<Item>> Items::latest(const std::string& job, const std::string& key)
+{
+    auto select = TRY(m_db.prepare(
+        std::string("SELECT ") + item_columns + " FROM items WHERE job = ? AND key = ? ORDER BY id DESC LIMIT 1"));
+    select.bind(1, job).bind(2, key);
+    if (TRY(select.step()))
+        return std::optional<Item>(read_item(select));
+    return std::optional<Item>();
+}
+
+Result<std::vector<Item>> Items::query(const std::string& job, bool failed_only, std::size_t limit)
+{
+    auto select = TRY(m_db.prepare(std::string("SELECT ") + item_columns
+        + " FROM items WHERE job = ? AND (? = 0 OR state IN ('failed', 'dead')) ORDER BY id DESC LIMIT ?"));
+    select.bind(1, job).bind(2, failed_only ? 1 : 0).bind(3, static_cast<std::int64_t>(limit));
+    std::vector<Item> out;
+    while (TRY(select.step()))
+        out.push_back(read_item(select));
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+Result<std::vector<ItemEvent>> Items::history(std::int64_t item)
+{
+    auto select = TRY(m_db.prepare("SELECT item, time_us, kind, step, attempt, exit_code, signal, duration_ms, detail "
+                                   "FROM item_events WHERE item = ? ORDER BY id"));
+    select.bind(1, item);
+    std::vector<ItemEvent> out;
+    while (TRY(select.step())) {
+        ItemEvent event{.item = select.column_int(0),
+            .time_us = select.column_int(1),
+            .kind = select.column_text(2),
+            .step = select.column_text(3),
+            .attempt = static_cast<int>(select.column_int(4)),
+            .detail = select.column_text(8)};
+        if (!select.column_is_null(5))
+            event.exit_code = static_cast<int>(select.column_int(5));
+        if (!select.column_is_null(6))
+            event.signal = static_cast<int>(select.column_int(6));
+        if (!select.column_is_null(7))
+            event.duration_ms = select.column_int(7);
+        out.push_back(std::move(event));
+    }
+    return out;
+}
+
+}  // namespace tend::store

@@ -1,0 +1,69 @@
+#include "store/items.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/temp_dir.h"
+
+namespace tend::store {
+namespace {
+
+class ItemsTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        auto db = Database::open((m_temp.path() / "tend.db").string());
+        ASSERT_TRUE(db) << db.error().message();
+        m_db = db.release_value();
+    }
+
+    testing::TempDir m_temp;
+    std::unique_ptr<Database> m_db;
+};
+
+TEST_F(ItemsTest, ActiveKeysAreCoalescedAndFinishedOnesQueueAgain)
+{
+    Items items(*m_db);
+    auto first = items.enqueue("ingest", {"a.zip", "b.zip", "a.zip"}, "feed", 1);
+    ASSERT_TRUE(first) << first.error().message();
+    EXPECT_EQ(first->queued, 2);
+    EXPECT_EQ(first->coalesced, 1);
+    auto ready = *items.ready("ingest", 10, 10);
+    ASSERT_EQ(ready.size(), 2U);
+    store::Item done = ready[0];
+    done.state = "succeeded";
+    ASSERT_TRUE(items.update(done, {.item = done.id, .time_us = 5, .kind = "succeeded"}));
+    auto again = *items.enqueue("ingest", {"a.zip", "b.zip"}, "feed", 6);
+    EXPECT_EQ(again.queued, 1) << "a.zip finished, so it is a new item";
+    EXPECT_EQ(again.coalesced, 1) << "b.zip is still queued";
+    EXPECT_EQ(items.counts("ingest")->queued, 2);
+    EXPECT_EQ(items.counts("ingest")->succeeded, 1);
+}
+
+TEST_F(ItemsTest, RunningItemsAreRequeuedAtStartAndDeadOnesRetried)
+{
+    Items items(*m_db);
+    ASSERT_TRUE(items.enqueue("j", {"x", "y"}, "feed", 1));
+    auto ready = *items.ready("j", 10, 10);
+    store::Item running = ready[0];
+    running.state = "running";
+    running.step = 1;
+    ASSERT_TRUE(items.update(running, {.item = running.id, .time_us = 2, .kind = "started"}));
+    store::Item dead = ready[1];
+    dead.state = "dead";
+    dead.step = 2;
+    dead.attempt = 3;
+    ASSERT_TRUE(items.update(dead, {.item = dead.id, .time_us = 2, .kind = "dead"}));
+    auto requeued = *items.requeue_running(3);
+    ASSERT_EQ(requeued.size(), 1U);
+    EXPECT_EQ(requeued[0].step, 1);
+    EXPECT_EQ(items.history(running.id)->back().kind, "requeued");
+    EXPECT_EQ(*items.retry_dead("j", std::string("y"), 4), 1);
+    auto y = **items.latest("j", "y");
+    EXPECT_EQ(y.state, "queued");
+    EXPECT_EQ(y.step, 2) << "a retried item resumes at its failed step";
+    EXPECT_EQ(y.attempt, 0);
+    EXPECT_EQ(*items.retry_dead("j", std::nullopt, 5), 0);
+}
+
+}  // namespace
+}  // namespace tend::store
