@@ -218,7 +218,7 @@ void Work::dispatch(const std::string& name)
             }
             auto spacing
                 = std::chrono::duration_cast<MonoTime::duration>(std::chrono::duration<double>(1.0 / *job.spec->rate));
-            job.next_start = std::max(job.next_start, now - spacing) + spacing;
+            job.next_start = std::max(job.next_start, now) + spacing;
         }
         start_item(job, std::move(item));
     }
