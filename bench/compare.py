@@ -4,7 +4,8 @@ Scenarios (issue: the single-host supervisor):
   memory   daemon PSS (smaps_rollup) while supervising 100 `sleep` children
   restart  latency from SIGKILL of a stable child to its replacement running, p50/p99 over 50 kills
   scale    time to bring 500 children up, and to stop them all
-  zero-downtime, logs, schedule: see zero_downtime.py, log_throughput.py, fire_precision.py
+  zero-downtime, logs, schedule, items: see zero_downtime.py, log_throughput.py, fire_precision.py,
+           items_throughput.py
 
 Every manager runs under a temporary directory, only on this machine, and is shut down at the end by the
 pid it reported. Children are found by a marker argument unique to this run.
@@ -283,7 +284,8 @@ def main():
     parser.add_argument("--tend", required=True)
     parser.add_argument("--child", required=True)
     parser.add_argument("--kills", type=int, default=50)
-    parser.add_argument("--only", choices=["memory", "restart", "scale", "zero-downtime", "logs", "schedule"])
+    parser.add_argument("--only",
+                        choices=["memory", "restart", "scale", "zero-downtime", "logs", "schedule", "items"])
     parser.add_argument("--managers", default="tend,supervisord,pm2", help="comma-separated subset")
     args = parser.parse_args()
     args.tend = os.path.abspath(args.tend)
@@ -338,6 +340,12 @@ def main():
         result = fire_precision.run(args.tend, work / "schedule")
         shutil.rmtree(work, ignore_errors=True)
         fire_precision.report(result)
+    if args.only in (None, "items") and "tend" in args.managers.split(","):
+        import items_throughput
+        print("running triggered work for tend...", file=sys.stderr, flush=True)
+        result = items_throughput.run(args.tend, work / "items")
+        shutil.rmtree(work, ignore_errors=True)
+        items_throughput.report(result)
 
 
 def run_zero_downtime(args, work):
