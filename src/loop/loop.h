@@ -61,6 +61,7 @@ public:
     // Exit of a child this process spawned. Registered before the loop reaps it.
     void watch_child(pid_t pid, ExitCallback callback);
     void unwatch_child(pid_t pid);
+    [[nodiscard]] bool watches_child(pid_t pid) const { return m_children.contains(pid); }
     // Exit of any reaped process nobody watches (adopted orphans).
     void on_unwatched_exit(ExitCallback callback);
 

@@ -51,6 +51,11 @@ Result<void> send_signal(pid_t pid, int signal)
     return Ok{};
 }
 
+bool process_exists(pid_t pid)
+{
+    return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
+
 Result<void> send_group_signal(pid_t pgid, int signal)
 {
     if (pgid <= 1)
@@ -210,4 +215,21 @@ void wait_for_child(pid_t pid)
 {
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {}
 }
+Result<std::vector<pid_t>> direct_children()
+{
+    pid_t self = self_pid();
+    auto text = TRY(read_file(fmt::format("/proc/{}/task/{}/children", self, self)));
+    std::vector<pid_t> out;
+    const char* cursor = text.c_str();
+    while (*cursor != '\0') {
+        char* end = nullptr;
+        long pid = std::strtol(cursor, &end, 10);
+        if (end == cursor)
+            break;
+        out.push_back(static_cast<pid_t>(pid));
+        cursor = end;
+    }
+    return out;
+}
+
 }  // namespace tend::os

@@ -38,6 +38,11 @@ Result<void> send_group_signal(pid_t pgid, int signal);
 Result<void> become_subreaper();
 
 pid_t self_pid();
+// Whether a process with this pid exists (a zombie counts).
+bool process_exists(pid_t pid);
+// This (single-threaded) process's direct children, zombies included, from
+// /proc/self/task/PID/children; an error when the kernel lacks that file.
+Result<std::vector<pid_t>> direct_children();
 uid_t effective_uid();
 
 // "TERM" -> SIGTERM; accepts "SIGTERM", "TERM", "term" and numbers.

@@ -29,7 +29,21 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path)
 
 Database::~Database()
 {
+    for (auto& [sql, cached] : m_cache)
+        sqlite3_finalize(cached.statement);
     sqlite3_close_v2(m_db);
+}
+
+void Database::release(sqlite3_stmt* statement)
+{
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+    for (auto& [sql, cached] : m_cache) {
+        if (cached.statement == statement) {
+            cached.in_use = false;
+            return;
+        }
+    }
 }
 
 std::int64_t Database::last_insert_id() const
@@ -62,9 +76,18 @@ Result<void> Database::execute(std::string_view sql)
 
 Result<Statement> Database::prepare(std::string_view sql)
 {
+    auto found = m_cache.find(sql);
+    if (found != m_cache.end() && !found->second.in_use) {
+        found->second.in_use = true;
+        return Statement(*this, found->second.statement, true);
+    }
     sqlite3_stmt* statement = nullptr;
     if (sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &statement, nullptr) != SQLITE_OK)
         return last_error("prepare");
+    if (found == m_cache.end() && m_cache.size() < cache_limit) {
+        m_cache.emplace(std::string(sql), Cached{.statement = statement, .in_use = true});
+        return Statement(*this, statement, true);
+    }
     return Statement(*this, statement);
 }
 
@@ -90,11 +113,17 @@ Result<void> Database::migrate()
 Statement::Statement(Statement&& other) noexcept
     : m_db(other.m_db)
     , m_statement(std::exchange(other.m_statement, nullptr))
+    , m_cached(other.m_cached)
 {}
 
 Statement::~Statement()
 {
-    sqlite3_finalize(m_statement);
+    if (m_statement == nullptr)
+        return;
+    if (m_cached)
+        m_db->release(m_statement);
+    else
+        sqlite3_finalize(m_statement);
 }
 
 Statement& Statement::bind(int position, std::int64_t value)

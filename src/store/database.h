@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -32,6 +33,9 @@ public:
     Database& operator=(const Database&) = delete;
 
     Result<void> execute(std::string_view sql);
+    // Prepared statements are cached by their SQL text (parsing costs more than
+    // running the small statements tend uses); a statement in use is never
+    // handed out twice: a second user gets a fresh one.
     Result<Statement> prepare(std::string_view sql);
 
     // Of the last INSERT and of the last statement, on this connection.
@@ -44,11 +48,20 @@ public:
     [[nodiscard]] Error last_error(std::string_view what) const;
 
 private:
+    friend class Statement;
     Database(sqlite3* db, std::string path) : m_db(db), m_path(std::move(path)) {}
     Result<void> migrate();
+    void release(sqlite3_stmt* statement);
+
+    struct Cached {
+        sqlite3_stmt* statement = nullptr;
+        bool in_use = false;
+    };
+    static constexpr std::size_t cache_limit = 128;
 
     sqlite3* m_db;
     std::string m_path;
+    std::map<std::string, Cached, std::less<>> m_cache;
     int m_version = 0;
 };
 
@@ -56,7 +69,11 @@ private:
 // while rows remain.
 class Statement {
 public:
-    Statement(Database& db, sqlite3_stmt* statement) : m_db(&db), m_statement(statement) {}
+    Statement(Database& db, sqlite3_stmt* statement, bool cached = false)
+        : m_db(&db)
+        , m_statement(statement)
+        , m_cached(cached)
+    {}
     Statement(Statement&& other) noexcept;
     Statement& operator=(Statement&&) = delete;
     Statement(const Statement&) = delete;
@@ -77,6 +94,7 @@ public:
 private:
     Database* m_db;
     sqlite3_stmt* m_statement;
+    bool m_cached = false;  // owned by the database's cache: reset, not finalized
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back unless commit() succeeded.

@@ -26,6 +26,11 @@ void TreeKiller::terminate(
         }
         return;
     }
+    if (nothing_left(run)) {
+        if (on_gone)
+            m_loop.defer(std::move(on_gone));
+        return;
+    }
     // The group gets the signal now; members that left the group get it in
     // one batch after this round of events, so stopping 500 instances costs
     // one scan of the process table, not 500.
@@ -39,6 +44,24 @@ void TreeKiller::terminate(
         m_signal_scheduled = true;
         m_loop.defer([this] { signal_new_jobs(); });
     }
+}
+
+// The fast answer for a run whose main process has exited and was reaped:
+// every process it left behind was reparented to tend (a subreaper), so it
+// is a direct child of tend that no one watches, or a descendant of one. No
+// such child means nothing of the run is left, without a scan.
+bool TreeKiller::nothing_left(const RunIdentity& run) const
+{
+    if (run.main_pid <= 1 || m_loop.watches_child(run.main_pid) || os::process_exists(run.main_pid))
+        return false;
+    auto children = os::direct_children();
+    if (!children)
+        return false;
+    for (pid_t child : *children) {
+        if (!m_loop.watches_child(child))
+            return false;
+    }
+    return true;
 }
 
 void TreeKiller::signal_new_jobs()

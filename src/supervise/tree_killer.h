@@ -51,6 +51,7 @@ private:
         std::function<void()> on_gone;
     };
 
+    [[nodiscard]] bool nothing_left(const RunIdentity& run) const;
     void signal_members(Job& job, int signal, const ProcessSnapshot& snapshot);
     void signal_new_jobs();
     void on_deadline(const std::string& run_id);
