@@ -44,6 +44,14 @@ step "a job on demand (tend run --wait) and its history"
 "$tend" calendar "30 1 * * *" --tz Europe/London --from 2027-03-27 -n 2
 "$tend" history -n 5
 
+step "files dropped into inbox/ are items: two steps each, then moved (tend history papers)"
+mkdir -p inbox
+echo "A paper about tend." > inbox/paper-1.txt
+: > inbox/empty.txt
+wait_for 20 "the papers to be processed" test -e inbox/done/paper-1.txt -a -e inbox/rejected/empty.txt
+"$tend" history papers
+"$tend" history papers --item "$PWD/inbox/paper-1.txt"
+
 step "recent events (tend status --events)"
 "$tend" status --events -n 12
 

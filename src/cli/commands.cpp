@@ -214,6 +214,15 @@ int run_history(Options& options)
     auto result = call(options, app, "GET", "/v1/history", nullptr, query);
     if (!result.ok())
         return report(result, app);
+    // A job that only ever had items shows its items.
+    if (!options.target.empty() && result.body["runs"].empty() && !options.json) {
+        auto found = call(options, app, "GET", "/v1/items", nullptr,
+            {{"job", options.target}, {"limit", std::to_string(options.lines)}});
+        if (found.ok() && !found.body["items"].empty()) {
+            fmt::print("{}", render_items(found.body["items"]));
+            return Success;
+        }
+    }
     fmt::print("{}", options.json ? result.body["runs"].dump(2) + "\n" : render_runs(result.body["runs"]));
     return Success;
 }

@@ -256,3 +256,16 @@ def test_a_daemon_killed_while_eight_items_run_loses_nothing_and_runs_nothing_tw
         else:
             assert lines == ["start", "end"], (key, lines)
     assert any(e["kind"] == "item-requeued" for e in tend.events("work"))
+
+
+def test_tend_down_puts_running_items_back_in_the_queue(tend):
+    tend.write('app = "down"\n[job.work]\ncommand = ["sleep", "30"]\nconcurrency = 2\nstop_timeout = "2s"\n')
+    tend.up()
+    tend.run("feed", "work", "a", "b", "c", check=0)
+    wait_until(lambda: job_status(tend, "work")["items"]["running"] == 2, 10, "two running")
+    tend.run("down", check=0)
+    tend.write('app = "down"\n[job.work]\ncommand = "true"\nconcurrency = 2\n')
+    tend.up()
+    wait_until(lambda: states(tend, "work") == ["succeeded"] * 3, 20, "all three, after the restart")
+    requeued = [key for key in "abc" if "requeued" in [e["kind"] for e in item(tend, "work", key)["history"]]]
+    assert len(requeued) == 2, requeued
