@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <fmt/format.h>
-#include <random>
 
 #include "os/files.h"
 #include "os/process.h"
@@ -13,26 +12,7 @@ namespace {
 
 using supervise::guarded;
 
-std::chrono::milliseconds backoff_for(const spec::RetrySpec& retry, int attempt)
-{
-    static std::mt19937_64 random(std::random_device{}());
-    auto full = retry.backoff * (1LL << std::min(attempt - 1, 20));
-    full = std::min<std::chrono::milliseconds>(full, std::chrono::hours(24));
-    std::uniform_int_distribution<std::int64_t> cut(0, full.count() / 2);
-    return full - std::chrono::milliseconds(cut(random));
-}
-
-std::string describe(const schedule::RunOutcome& outcome)
-{
-    std::string text = outcome.state;
-    if (outcome.signal)
-        text += fmt::format(" (signal {})", os::signal_name(*outcome.signal));
-    else if (outcome.exit_code && *outcome.exit_code != 0)
-        text += fmt::format(" (exit {})", *outcome.exit_code);
-    if (!outcome.error.empty())
-        text += ": " + outcome.error;
-    return text;
-}
+using schedule::describe;
 
 std::string base_name(const std::string& path)
 {
@@ -330,7 +310,7 @@ void Work::on_step_done(const std::string& name, std::int64_t id, const schedule
         spec::RetrySpec retry = step.retry ? *step.retry : job->spec->retry;
         item.error = fmt::format("step {}: {}", step.name, describe(outcome));
         if (item.attempt <= retry.attempts && !job->retired) {
-            auto delay = backoff_for(retry, item.attempt);
+            auto delay = schedule::retry_delay(retry, item.attempt);
             item.state = "failed";
             item.not_before_us = now + std::chrono::duration_cast<std::chrono::microseconds>(delay).count();
             event.detail += fmt::format("; retry {} of {} in {}", item.attempt, retry.attempts, format_duration(delay));

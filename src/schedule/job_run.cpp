@@ -1,6 +1,8 @@
 #include "schedule/job_run.h"
 
+#include <algorithm>
 #include <fmt/format.h>
+#include <random>
 #include <tuple>
 
 #include "base/strings.h"
@@ -12,6 +14,27 @@
 namespace tend::schedule {
 
 using supervise::guarded;
+
+std::string describe(const RunOutcome& outcome)
+{
+    std::string text = outcome.state;
+    if (outcome.signal)
+        text += fmt::format(" (signal {})", os::signal_name(*outcome.signal));
+    else if (outcome.exit_code && *outcome.exit_code != 0)
+        text += fmt::format(" (exit {})", *outcome.exit_code);
+    if (!outcome.error.empty())
+        text += ": " + outcome.error;
+    return text;
+}
+
+std::chrono::milliseconds retry_delay(const spec::RetrySpec& retry, int attempt)
+{
+    static std::mt19937_64 random(std::random_device{}());
+    auto full = retry.backoff * (1LL << std::clamp(attempt - 1, 0, 20));
+    full = std::min<std::chrono::milliseconds>(full, std::chrono::hours(24));
+    std::uniform_int_distribution<std::int64_t> cut(0, full.count() / 2);
+    return full - std::chrono::milliseconds(cut(random));
+}
 
 JobRun::JobRun(supervise::InstanceContext& context, std::shared_ptr<const spec::JobSpec> spec,
     std::shared_ptr<logs::LogFile> log, RunRequest request)

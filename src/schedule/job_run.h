@@ -29,6 +29,13 @@ struct RunOutcome {
     std::string error;  // why it failed, when not just an exit code
 };
 
+// "failed (exit 3): reason", "timed-out (signal TERM): ran longer than timeout 1s"
+std::string describe(const RunOutcome& outcome);
+
+// How long before retry number `attempt` (1 for the first): `backoff` doubled
+// for each earlier retry, at most a day, shortened by up to half at random.
+std::chrono::milliseconds retry_delay(const spec::RetrySpec& retry, int attempt);
+
 struct RunRequest {
     std::int64_t id = 0;
     std::string trigger;

@@ -34,18 +34,6 @@ std::chrono::milliseconds random_up_to(std::chrono::milliseconds limit)
     return std::chrono::milliseconds(pick(random));
 }
 
-std::string describe_outcome(const RunOutcome& outcome)
-{
-    std::string text = outcome.state;
-    if (outcome.signal)
-        text += fmt::format(" (signal {})", os::signal_name(*outcome.signal));
-    else if (outcome.exit_code && *outcome.exit_code != 0)
-        text += fmt::format(" (exit {})", *outcome.exit_code);
-    if (!outcome.error.empty())
-        text += ": " + outcome.error;
-    return text;
-}
-
 }  // namespace
 
 Scheduler::Scheduler(supervise::InstanceContext& context, store::Runs& runs, SchedulerOptions options)
@@ -467,8 +455,7 @@ void Scheduler::on_run_done(const std::string& job_name, std::int64_t id, const 
         m_context.events.record(job_name, "store-failed", stored.error().message());
     std::int64_t took = run.started_us ? (*run.ended_us - *run.started_us) / 1000 : 0;
     m_context.events.record(job_name, "run-finished",
-        fmt::format(
-            "run #{} {} after {}", id, describe_outcome(outcome), format_duration(std::chrono::milliseconds(took))));
+        fmt::format("run #{} {} after {}", id, describe(outcome), format_duration(std::chrono::milliseconds(took))));
     if (auto waiter = m_waiters.extract(id); !waiter.empty())
         waiter.mapped()(run);
     if (run.state == "failed" || run.state == "timed-out")
@@ -491,10 +478,7 @@ void Scheduler::maybe_retry(Job& job, const store::Run& failed)
                     "run #{} was attempt {} of {}; no more retries", failed.id, failed.attempt, retry.attempts + 1));
         return;
     }
-    // Exponential: backoff, 2x, 4x ..., each shortened by up to half at random.
-    auto full = retry.backoff * (1LL << std::min(failed.attempt - 1, 20));
-    full = std::min<std::chrono::milliseconds>(full, std::chrono::hours(24));
-    auto delay = full - random_up_to(full / 2);
+    auto delay = retry_delay(retry, failed.attempt);
     store::Run next{.job = failed.job,
         .nominal_us = failed.nominal_us,
         .trigger = "retry",
