@@ -28,9 +28,13 @@ namespace {
 
 constexpr auto tick_period = std::chrono::seconds(1);
 
+// Once stderr goes to logs/@tend.log, whose records already say "tend tend:",
+// messages are written without the "tend: " a terminal needs.
+bool stderr_is_own_log = false;
+
 void say(const std::string& message)
 {
-    std::fprintf(stderr, "tend: %s\n", message.c_str());
+    std::fprintf(stderr, "%s%s\n", stderr_is_own_log ? "" : "tend: ", message.c_str());
     std::fflush(stderr);
 }
 
@@ -123,6 +127,7 @@ private:
         m_own_capture = std::make_unique<logs::Capture>(*m_loop, *m_own_log, "tend", logs::Capture::Source::Tend);
         auto pipes = TRY(m_own_capture->open());
         m_saved_stderr = TRY(os::redirect(pipes.second, 2));
+        stderr_is_own_log = true;
         return Ok{};
     }
 
@@ -256,6 +261,7 @@ private:
         say("daemon stopped");
         if (m_own_capture) {
             os::restore(m_saved_stderr, 2);
+            stderr_is_own_log = false;
             m_own_capture->drain();
         }
     }

@@ -185,7 +185,7 @@ def test_the_daemon_logs_to_its_own_file_in_the_same_format(tend):
     lines = wait_until(lambda: (r := records(tend, "@tend")) and any("daemon stopped" in x["text"] for x in r) and r,
                        10, "the daemon's own records")
     assert lines[0]["instance"] == "tend" and lines[0]["stream"] == "tend"
-    assert "running, pid" in lines[0]["text"]
+    assert lines[0]["text"].startswith("daemon for e2e running, pid"), lines[0]["text"]
 
 
 def test_a_log_directory_that_cannot_be_written_is_a_clear_error(tend):
