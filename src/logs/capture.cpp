@@ -8,7 +8,12 @@ namespace tend::logs {
 namespace {
 
 constexpr std::size_t read_size = 128 * 1024;
-constexpr int pipe_size = 4 << 20;  // Linux caps unprivileged users at 1 MiB; best effort
+
+// A pipe that bursts is grown to this (or as far as the kernel allows: 1 MiB
+// without CAP_SYS_RESOURCE). Only pipes that burst grow, so hundreds of quiet
+// instances do not spend the user's pipe budget (pipe-user-pages-soft, past
+// which every new pipe of the user gets a single page).
+constexpr int burst_pipe_size = 4 << 20;
 constexpr int reads_per_wakeup = 8;
 
 }  // namespace
@@ -41,8 +46,7 @@ Result<std::pair<int, int>> Capture::open()
         for (Channel& channel : m_channels) {
             auto pipe = TRY(os::make_pipe());
             TRY(os::set_nonblocking(pipe.read_end.get()));
-            // A larger pipe absorbs bursts while the loop is busy, so the app rarely waits.
-            os::grow_pipe(pipe.read_end.get(), pipe_size);
+            channel.capacity = os::pipe_size(pipe.read_end.get());
             channel.read_end = std::move(pipe.read_end);
             channel.write_end = std::move(pipe.write_end);
             Channel* raw = &channel;
@@ -72,6 +76,12 @@ void Capture::read_available(Channel& channel, bool until_empty)
         auto n = os::read_some(channel.read_end.get(), buffer);
         if (!n || *n == 0)
             break;
+        // A read of a quarter of the pipe or more means the app writes in
+        // bursts; a larger pipe absorbs them, so it rarely waits.
+        if (!channel.grown && channel.capacity > 0 && *n >= static_cast<std::size_t>(channel.capacity) / 4) {
+            channel.grown = true;
+            channel.capacity = os::grow_pipe(channel.read_end.get(), burst_pipe_size);
+        }
         m_now = m_loop.clock().wall_now();
         std::size_t lines = 0;
         out.clear();

@@ -43,6 +43,8 @@ private:
         os::UniqueFd write_end;
         std::string unfinished;
         TimerId flush_timer = 0;
+        int capacity = 0;  // the pipe's buffer size
+        bool grown = false;  // grown once, after it was found full
     };
 
     void read_available(Channel& channel, bool until_empty);

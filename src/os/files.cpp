@@ -229,4 +229,9 @@ int grow_pipe(int fd, int bytes)
     return ::fcntl(fd, F_GETPIPE_SZ);
 }
 
+int pipe_size(int fd)
+{
+    return ::fcntl(fd, F_GETPIPE_SZ);
+}
+
 }  // namespace tend::os

@@ -84,5 +84,7 @@ Result<std::vector<DirectoryEntry>> list_files(const std::string& directory, std
 // Makes a pipe's buffer as large as `bytes` or as large as the kernel allows
 // (pipe-max-size without CAP_SYS_RESOURCE); returns the size it got.
 int grow_pipe(int fd, int bytes);
+// A pipe's buffer size in bytes (F_GETPIPE_SZ), or -1.
+int pipe_size(int fd);
 
 }  // namespace tend::os
