@@ -165,6 +165,22 @@ struct JobSpec {
     bool operator==(const JobSpec& other) const = default;
 };
 
+// [deploy]: where releases come from and the steps that make one ready.
+// (Issue 7 in progress: read and checked here; deploying is not built yet.)
+struct DeploySpec {
+    std::string source;  // a git URL, or a local path (absolute)
+    std::string ref = "main";
+    std::vector<std::vector<std::string>> build;  // argv of each command, run in the release directory
+    std::vector<std::vector<std::string>> check;
+    std::vector<std::vector<std::string>> release;  // once per deploy, before the switch (migrations)
+    std::vector<std::string> shared;  // paths relative to the release, linked from shared/
+    int keep = 5;  // good releases kept
+    std::map<std::string, std::string> env;  // for the steps
+    Duration timeout = std::chrono::minutes(30);  // per step
+    SourceLocation where;  // the [deploy] header
+    bool operator==(const DeploySpec&) const = default;
+};
+
 struct AppSpec {
     std::string app;  // [a-zA-Z0-9_-]+
     std::string timezone = "UTC";
@@ -173,6 +189,7 @@ struct AppSpec {
     std::string environment;  // the --env overlay applied, empty for none
     std::map<std::string, ProcessSpec> processes;  // by name
     std::map<std::string, JobSpec> jobs;  // by name; never the name of a process
+    std::optional<DeploySpec> deploy;
 
     // Process names in an order where each comes after everything in its `after`.
     [[nodiscard]] std::vector<std::string> start_order() const;

@@ -125,7 +125,7 @@ private:
     {
         std::vector<std::string> candidates = keys_for(section);
         if (section == Section::Top)
-            candidates.insert(candidates.end(), {"defaults", "process", "job", "environment"});
+            candidates.insert(candidates.end(), {"defaults", "process", "job", "deploy", "environment"});
         auto suggestion = closest_match(key, candidates);
         error(region,
             fmt::format("unknown key \"{}\" in {}{}", key, where,
@@ -136,7 +136,7 @@ private:
     {
         for (const std::string& key : layers.keys()) {
             const toml::node* node = layers.nodes(key).back();
-            if (key == "environment" || key == "defaults" || key == "process" || key == "job") {
+            if (key == "environment" || key == "defaults" || key == "process" || key == "job" || key == "deploy") {
                 if (!node->is_table())
                     error(node->source(), fmt::format("\"{}\" must be a table", key));
                 continue;
@@ -162,6 +162,33 @@ private:
         Layered jobs = layers.child("job");
         for (const std::string& name : jobs.keys())
             parse_job(name, jobs, defaults);
+        auto deploy = layers.nodes("deploy");
+        if (!deploy.empty() && deploy.back()->is_table())
+            parse_deploy(layers.child("deploy"), *deploy.front());
+    }
+
+    void parse_deploy(const Layered& table, const toml::node& header)
+    {
+        DeploySpec deploy{.where = location(header.source())};
+        SettingContext context{.directory = m_directory};
+        for (const std::string& key : table.keys()) {
+            for (const toml::node* node : table.nodes(key)) {
+                const Setting* setting = find_setting(Section::Deploy, key);
+                if (setting == nullptr) {
+                    unknown_key(table.key_region(key), key, "[deploy]", Section::Deploy);
+                    break;
+                }
+                if (auto applied = setting->apply_deploy(deploy, *node, context); !applied) {
+                    error(node->source(), fmt::format("{}: {}", key, applied.error().message()));
+                    break;
+                }
+            }
+        }
+        if (deploy.source.empty()) {
+            error(header.source(), "[deploy] has no source (a git URL or a local path)");
+            return;
+        }
+        m_spec.deploy = std::move(deploy);
     }
 
     void parse_job(const std::string& name, const Layered& jobs, const ProcessSpec& defaults)

@@ -265,5 +265,61 @@ TEST_F(ParseTest, RejectsBadJobsWithTheirLocation)
     EXPECT_NE(top.error().message().find(":2:12: timezone: unknown time zone"), std::string::npos);
 }
 
+TEST_F(ParseTest, ParsesTheDeployTable)
+{
+    auto spec = parse(R"(
+app = "validator"
+[deploy]
+source = "repo"
+ref = "v2"
+build = ["python3 -m venv .venv", [".venv/bin/pip", "install", "-r", "requirements.txt"]]
+check = ".venv/bin/python -m pytest -q"
+shared = ["tmp", "uploads/files"]
+keep = 3
+env = { MODE = "build" }
+timeout = "10m"
+)");
+    ASSERT_TRUE(spec) << spec.error().message();
+    ASSERT_TRUE(spec->deploy);
+    const DeploySpec& deploy = *spec->deploy;
+    EXPECT_EQ(deploy.source, (m_dir / "repo").string());
+    EXPECT_EQ(deploy.ref, "v2");
+    ASSERT_EQ(deploy.build.size(), 2U);
+    EXPECT_EQ(deploy.build[0], (std::vector<std::string>{"python3", "-m", "venv", ".venv"}));
+    EXPECT_EQ(deploy.build[1].front(), ".venv/bin/pip");
+    ASSERT_EQ(deploy.check.size(), 1U);
+    EXPECT_EQ(deploy.shared, (std::vector<std::string>{"tmp", "uploads/files"}));
+    EXPECT_EQ(deploy.keep, 3);
+    EXPECT_EQ(deploy.env.at("MODE"), "build");
+    EXPECT_EQ(deploy.timeout, 10min);
+    auto url = parse("app = \"x\"\n[deploy]\nsource = \"https://example.org/org/app.git\"\n");
+    ASSERT_TRUE(url) << url.error().message();
+    EXPECT_EQ(url->deploy->source, "https://example.org/org/app.git");
+    EXPECT_EQ(url->deploy->ref, "main");
+}
+
+TEST_F(ParseTest, RejectsABadDeployTableWithItsLocation)
+{
+    struct Case {
+        const char* body;
+        std::string expected;
+    };
+    const Case cases[] = {
+        {"[deploy]\nref = \"main\"\n", ":2:1: [deploy] has no source"},
+        {"[deploy]\nsource = \"r\"\nshared = [\"../etc\"]\n", ":4:10: shared: shared path \"../etc\" must be relative"},
+        {"[deploy]\nsource = \"r\"\nkeep = 0\n", ":4:8: keep: keep must be between 1 and 1000, not 0"},
+        {"[deploy]\nsource = \"r\"\nbuild = [\"\"]\n", ":4:9: build: command is empty"},
+        {"[deploy]\nsource = \"r\"\nrefs = \"main\"\n",
+            ":4:1: unknown key \"refs\" in [deploy] (did you mean \"ref\"?)"},
+        {"[deploy]\nsource = \"r\"\nref = \"--upload-pack=x\"\n", ":4:7: ref: \"--upload-pack=x\" is not a branch"},
+    };
+    for (const Case& c : cases) {
+        auto spec = parse(std::string("app = \"x\"\n") + c.body);
+        ASSERT_FALSE(spec) << c.body;
+        EXPECT_NE(spec.error().message().find(file() + c.expected), std::string::npos) << c.body << "\n"
+                                                                                       << spec.error().message();
+    }
+}
+
 }  // namespace
 }  // namespace tend::spec

@@ -616,6 +616,99 @@ Result<void> apply_on_failure(JobSpec& job, const toml::node& node, const Settin
     return Ok{};
 }
 
+// --- deploy settings ------------------------------------------------------------
+
+Result<void> apply_source(DeploySpec& deploy, const toml::node& node, const SettingContext& context)
+{
+    deploy.source = TRY(as_string(node));
+    if (deploy.source.empty())
+        return Error("source is empty");
+    bool url = deploy.source.find("://") != std::string::npos || deploy.source.find('@') != std::string::npos;
+    if (!url)
+        deploy.source = absolute(context, deploy.source);
+    return Ok{};
+}
+
+Result<void> apply_ref(DeploySpec& deploy, const toml::node& node, const SettingContext& /*context*/)
+{
+    deploy.ref = TRY(as_string(node));
+    if (deploy.ref.empty() || deploy.ref.front() == '-' || deploy.ref.find("..") != std::string::npos)
+        return Error(fmt::format("\"{}\" is not a branch, tag or commit", deploy.ref));
+    return Ok{};
+}
+
+// A list of commands: each a string (split like `command`) or an array (the argv).
+Result<std::vector<std::vector<std::string>>> as_command_list(const toml::node& node)
+{
+    std::vector<std::vector<std::string>> out;
+    if (node.is_string()) {
+        out.push_back(TRY(as_command(node)));
+        return out;
+    }
+    const auto* array = node.as_array();
+    if (array == nullptr)
+        return wrong_type(node, "an array of commands, e.g. [\"make\", \"make test\"]");
+    for (const auto& element : *array)
+        out.push_back(TRY(as_command(element)));
+    return out;
+}
+
+Result<void> apply_build(DeploySpec& deploy, const toml::node& node, const SettingContext& /*context*/)
+{
+    deploy.build = TRY(as_command_list(node));
+    return Ok{};
+}
+
+Result<void> apply_check(DeploySpec& deploy, const toml::node& node, const SettingContext& /*context*/)
+{
+    deploy.check = TRY(as_command_list(node));
+    return Ok{};
+}
+
+Result<void> apply_release(DeploySpec& deploy, const toml::node& node, const SettingContext& /*context*/)
+{
+    deploy.release = TRY(as_command_list(node));
+    return Ok{};
+}
+
+Result<void> apply_shared(DeploySpec& deploy, const toml::node& node, const SettingContext& /*context*/)
+{
+    deploy.shared = TRY(as_string_list(node));
+    for (const std::string& path : deploy.shared) {
+        if (path.empty() || path.front() == '/' || path == ".." || path.starts_with("../")
+            || path.find("/../") != std::string::npos || path.ends_with("/.."))
+            return Error(fmt::format("shared path \"{}\" must be relative and stay inside the release", path));
+    }
+    return Ok{};
+}
+
+Result<void> apply_keep(DeploySpec& deploy, const toml::node& node, const SettingContext& /*context*/)
+{
+    const auto* value = node.as_integer();
+    if (value == nullptr)
+        return wrong_type(node, "an integer");
+    if (value->get() < 1 || value->get() > 1000)
+        return Error(fmt::format("keep must be between 1 and 1000, not {}", value->get()));
+    deploy.keep = static_cast<int>(value->get());
+    return Ok{};
+}
+
+Result<void> apply_deploy_env(DeploySpec& deploy, const toml::node& node, const SettingContext& context)
+{
+    ProcessSpec scratch;
+    TRY(apply_env(scratch, node, context));
+    deploy.env = scratch.env;
+    return Ok{};
+}
+
+Result<void> apply_deploy_timeout(DeploySpec& deploy, const toml::node& node, const SettingContext& /*context*/)
+{
+    deploy.timeout = TRY(as_duration(node));
+    if (deploy.timeout.count() <= 0)
+        return Error("timeout must be longer than zero");
+    return Ok{};
+}
+
 // --- top-level settings ---------------------------------------------------------
 
 Result<void> apply_app(AppSpec& spec, const toml::node& node)
@@ -755,6 +848,28 @@ constexpr std::array table{
         nullptr, nullptr, apply_steps},
     Setting{"on_success", Section::Job, "\"keep\" | \"delete\" | \"move:DIR\"", "\"keep\"",
         "What happens to a watched file once its item succeeded.", nullptr, nullptr, apply_on_success},
+    Setting{"source", Section::Deploy, "string", "(required)",
+        "A git URL, or a local path (a repository, taken from the app file's directory when relative).", nullptr,
+        nullptr, nullptr, false, apply_source},
+    Setting{"ref", Section::Deploy, "string", "\"main\"", "The branch, tag or commit deployed by default.", nullptr,
+        nullptr, nullptr, false, apply_ref},
+    Setting{"build", Section::Deploy, "array of commands", "[]",
+        "Run in order in the new release's directory; each a string (split into argv, no shell) or an array.", nullptr,
+        nullptr, nullptr, false, apply_build},
+    Setting{"check", Section::Deploy, "array of commands", "[]",
+        "Run after `build`; a failing check stops the deploy before anything switches.", nullptr, nullptr, nullptr,
+        false, apply_check},
+    Setting{"release", Section::Deploy, "array of commands", "[]",
+        "Run once per deploy just before the switch (migrations).", nullptr, nullptr, nullptr, false, apply_release},
+    Setting{"shared", Section::Deploy, "array of strings", "[]",
+        "Paths inside each release linked from `shared/`, so they are kept across releases.", nullptr, nullptr, nullptr,
+        false, apply_shared},
+    Setting{"keep", Section::Deploy, "integer", "5", "Good releases kept; failed ones never count.", nullptr, nullptr,
+        nullptr, false, apply_keep},
+    Setting{"env", Section::Deploy, "table of strings", "{}", "Environment of the build, check and release steps.",
+        nullptr, nullptr, nullptr, false, apply_deploy_env},
+    Setting{"timeout", Section::Deploy, "duration", "\"30m\"", "Each step's limit; a step past it fails the deploy.",
+        nullptr, nullptr, nullptr, false, apply_deploy_timeout},
     Setting{"on_failure", Section::Job, "\"keep\" | \"delete\" | \"move:DIR\"", "\"keep\"",
         "What happens to a watched file once its item is dead (out of retries).", nullptr, nullptr, apply_on_failure},
 };
@@ -820,6 +935,8 @@ std::string settings_reference()
         if (setting.jobs)
             shared.push_back(fmt::format("`{}`", setting.key));
     }
+    section(Section::Deploy, "`[deploy]`",
+        "Where releases come from and how one is made ready. (Read and checked; `tend deploy` is not built yet.)");
     section(Section::Job, "`[job.NAME]`",
         fmt::format("A command run on a schedule or with `tend run NAME`. These keys of processes apply too: {}. "
                     "Each run is recorded (`tend history`) and its output goes to `logs/NAME.log` as instance "

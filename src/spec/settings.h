@@ -23,6 +23,7 @@ enum class Section {
     Process,  // [process.NAME]; Defaults rows also apply here
     Defaults,  // [defaults] and [process.NAME]
     Job,  // [job.NAME]; rows of the other sections marked `jobs` also apply here
+    Deploy,  // [deploy]
 };
 
 struct Setting {
@@ -36,6 +37,7 @@ struct Setting {
     Result<void> (*apply_app)(AppSpec&, const toml::node&);
     Result<void> (*apply_job)(JobSpec&, const toml::node&, const SettingContext&) = nullptr;
     bool jobs = false;  // a Process or Defaults row that [job.NAME] accepts too (applied to JobSpec::process)
+    Result<void> (*apply_deploy)(DeploySpec&, const toml::node&, const SettingContext&) = nullptr;
 };
 
 std::span<const Setting> settings();
