@@ -276,6 +276,8 @@ void Work::on_step_done(const std::string& name, std::int64_t id, const schedule
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(m_context.loop.now() - active.started);
     // The run object is inside its own callback: it is destroyed after it returns.
     m_context.loop.defer([finished = std::shared_ptr<schedule::JobRun>(std::move(active.run))] {});
+    // The app file may have dropped steps while this one ran: it counts as the last.
+    item.step = std::min(item.step, static_cast<int>(job->steps.size()) - 1);
     const spec::StepSpec& step = job->steps.at(static_cast<std::size_t>(item.step));
     std::int64_t now = now_us();
     store::ItemEvent event{.item = item.id,

@@ -15,6 +15,25 @@ namespace tend::schedule {
 
 using supervise::guarded;
 
+namespace {
+
+// The job's user and group, or an error: a run never falls back to the daemon's identity.
+Result<pid_t> switch_identity(const spec::ProcessSpec& spec, os::SpawnOptions& options)
+{
+    if (os::effective_uid() != 0)
+        return 0;
+    if (spec.user) {
+        auto user = TRY(os::lookup_user(*spec.user));
+        options.uid = user.uid;
+        options.gid = user.gid;
+    }
+    if (spec.group)
+        options.gid = TRY(os::lookup_group(*spec.group));
+    return 0;
+}
+
+}  // namespace
+
 std::string describe(const RunOutcome& outcome)
 {
     std::string text = outcome.state;
@@ -67,17 +86,9 @@ void JobRun::start(std::function<void(const RunOutcome&)> done)
         pid = pipes.error().context("capture output");
     } else {
         std::tie(options.stdout_fd, options.stderr_fd) = *pipes;
-        if (spec.user && os::effective_uid() == 0) {
-            if (auto user = os::lookup_user(*spec.user)) {
-                options.uid = user->uid;
-                options.gid = user->gid;
-            }
-        }
-        if (spec.group && os::effective_uid() == 0) {
-            if (auto group = os::lookup_group(*spec.group))
-                options.gid = *group;
-        }
-        pid = os::spawn(options);
+        pid = switch_identity(spec, options);
+        if (pid)
+            pid = os::spawn(options);
     }
     if (!pid) {
         m_log->note(m_name, fmt::format("run could not start: {}", pid.error().message()));
