@@ -235,3 +235,19 @@ def test_no_fire_runs_twice_across_quick_daemon_restarts(tend):
     time.sleep(1.5)
     nominals = [run["nominal"] for run in history(tend, "tick") if run["trigger"] != "retry"]
     assert len(nominals) == len(set(nominals)), "a fire ran twice"
+
+
+def test_apply_plan_shows_job_changes_and_applies_a_new_schedule(tend):
+    tend.write('app = "pl"\n[job.report]\ncommand = "true"\nschedule = "0 3 * * *"\n')
+    tend.up()
+    assert job_status(tend, "report")["next_fire"].endswith("T03:00:00.000000Z")
+    tend.write('app = "pl"\n[job.report]\ncommand = "true"\nschedule = "30 4 * * *"\ntimezone = "Asia/Kolkata"\n'
+               '[job.extra]\ncommand = "true"\n')
+    plan = tend.run("apply", "--plan", check=0).stdout
+    assert "~ job report (changed): schedule \"0 3 * * *\" -> \"30 4 * * *\", timezone UTC -> Asia/Kolkata" in plan
+    assert "+ job extra (added)" in plan
+    assert job_status(tend, "report")["next_fire"].endswith("T03:00:00.000000Z"), "--plan changes nothing"
+    tend.run("apply", check=0)
+    # 04:30 in Kolkata (+05:30) is 23:00 UTC.
+    assert job_status(tend, "report")["next_fire"].endswith("T23:00:00.000000Z")
+    assert job_status(tend, "extra")["schedule"] == ""
