@@ -23,8 +23,6 @@ constexpr std::size_t catchup_limit = 100;
 // Enumerating missed fires stops here (an `every 1s` job down for a day).
 constexpr std::size_t enumeration_limit = 100'000;
 
-constexpr std::int64_t micros_per_second = 1'000'000;
-
 std::chrono::milliseconds random_up_to(std::chrono::milliseconds limit)
 {
     if (limit.count() <= 0)
@@ -78,13 +76,22 @@ Result<void> Scheduler::start()
     return Ok{};
 }
 
+Result<Scheduler::Timing> Scheduler::timing_of(const spec::JobSpec& spec)
+{
+    Timing timing;
+    if (!spec.schedule.empty())
+        timing.schedule = TRY(parse_schedule(spec.schedule));
+    timing.zone = TRY(Zone::load(spec.timezone));
+    return timing;
+}
+
 Result<std::unique_ptr<Scheduler::Job>> Scheduler::make_job(const spec::JobSpec& spec)
 {
     auto job = std::make_unique<Job>();
     job->spec = std::make_shared<const spec::JobSpec>(spec);
-    if (!spec.schedule.empty())
-        job->schedule = TRY(parse_schedule(spec.schedule));
-    job->zone = TRY(Zone::load(spec.timezone));
+    Timing timing = TRY(timing_of(spec));
+    job->schedule = std::move(timing.schedule);
+    job->zone = std::move(timing.zone);
     job->log = std::make_shared<logs::LogFile>(
         m_context.loop, m_options.log_directory, spec.name, supervise::rotation_policy(spec.process.logs));
     TRY(job->log->open());
@@ -95,14 +102,16 @@ Result<void> Scheduler::apply(const spec::AppSpec& next)
 {
     if (m_shutting_down)
         return Error("the daemon is shutting down");
-    // Everything that can fail happens before anything changes.
+    // Everything that can fail happens before anything changes: new jobs are
+    // made whole (their log file opened), changed schedules and zones are read.
     std::map<std::string, std::unique_ptr<Job>> created;
+    std::map<std::string, Timing> retimed;
     for (const auto& [name, spec] : next.jobs) {
         auto it = m_jobs.find(name);
-        bool timing_changed = it == m_jobs.end() || it->second->spec->schedule != spec.schedule
-            || it->second->spec->timezone != spec.timezone;
-        if (timing_changed || it->second->spec->process.logs != spec.process.logs)
+        if (it == m_jobs.end())
             created[name] = TRY(make_job(spec));
+        else if (it->second->spec->schedule != spec.schedule || it->second->spec->timezone != spec.timezone)
+            retimed[name] = TRY(timing_of(spec));
     }
     UnixSeconds now = now_us() / micros_per_second;
     for (auto it = m_jobs.begin(); it != m_jobs.end();) {
@@ -125,9 +134,8 @@ Result<void> Scheduler::apply(const spec::AppSpec& next)
     }
     for (const auto& [name, spec] : next.jobs) {
         auto it = m_jobs.find(name);
-        auto fresh = created.find(name);
         if (it == m_jobs.end()) {
-            Job& job = *(m_jobs[name] = std::move(fresh->second));
+            Job& job = *(m_jobs[name] = std::move(created.at(name)));
             plan_after_start(job, now);
             if (job.schedule.kind == Schedule::Kind::Reboot && !job.spec->schedule.empty()) {
                 store::Run run{.job = name, .trigger = "reboot", .state = "queued", .created_us = now_us()};
@@ -135,16 +143,13 @@ Result<void> Scheduler::apply(const spec::AppSpec& next)
             }
             continue;
         }
+        // A changed job keeps its runs and log file; new runs use the new settings.
         Job& job = *it->second;
-        bool timing_changed = job.spec->schedule != spec.schedule || job.spec->timezone != spec.timezone;
-        if (fresh != created.end()) {
-            // New schedule, zone or log settings: take the new parts, keep the runs.
-            job.schedule = fresh->second->schedule;
-            job.zone = fresh->second->zone;
-            job.log->set_policy(supervise::rotation_policy(spec.process.logs));
-        }
+        job.log->set_policy(supervise::rotation_policy(spec.process.logs));
         job.spec = std::make_shared<const spec::JobSpec>(spec);
-        if (timing_changed) {
+        if (auto timing = retimed.find(name); timing != retimed.end()) {
+            job.schedule = std::move(timing->second.schedule);
+            job.zone = std::move(timing->second.zone);
             job.next = job.spec->schedule.empty() ? std::nullopt : next_fire(job.schedule, job.zone, now);
             m_context.events.record(name, "job-changed", fmt::format("schedule \"{}\"", spec.schedule));
         }
@@ -344,171 +349,6 @@ void Scheduler::dispatch_fire(Job& job, UnixSeconds nominal, const std::string& 
         start_run(job, std::move(run));
     else
         enqueue(job, run, delay);
-}
-
-void Scheduler::record_skipped(Job& job, UnixSeconds nominal, const std::string& trigger, const std::string& why)
-{
-    store::Run run{.job = job.spec->name,
-        .nominal_us = nominal * micros_per_second,
-        .trigger = trigger,
-        .state = "skipped",
-        .created_us = now_us(),
-        .ended_us = now_us(),
-        .error = why};
-    auto claimed = m_runs.claim_fire(run);
-    if (claimed && claimed->has_value())
-        m_context.events.record(job.spec->name, "run-skipped",
-            fmt::format("run #{} for the fire of {}: {}", **claimed, format_utc(nominal), why));
-}
-
-void Scheduler::enqueue(Job& job, store::Run run, std::chrono::milliseconds delay)
-{
-    if (run.id == 0) {
-        auto id = m_runs.insert(run);
-        if (!id) {
-            m_context.events.record(job.spec->name, "run-failed",
-                fmt::format(
-                    "a {} run could not be recorded, so it was not run: {}", run.trigger, id.error().message()));
-            return;
-        }
-        run.id = *id;
-    }
-    job.waiting.push_back(Pending{.run = std::move(run), .not_before = m_context.loop.now() + delay});
-    start_waiting(job);
-}
-
-void Scheduler::start_waiting(Job& job)
-{
-    while (!job.waiting.empty() && !m_shutting_down) {
-        bool free = job.running.empty() || job.spec->overlap == spec::Overlap::Allow;
-        if (!free)
-            return;
-        Pending& front = job.waiting.front();
-        MonoTime now = m_context.loop.now();
-        if (front.not_before > now) {
-            if (job.wake != 0)
-                m_context.loop.cancel_timer(job.wake);
-            std::string name = job.spec->name;
-            job.wake = m_context.loop.add_timer(front.not_before - now, guarded(m_self, [name](Scheduler& self) {
-                auto it = self.m_jobs.find(name);
-                if (it == self.m_jobs.end())
-                    return;
-                it->second->wake = 0;
-                self.start_waiting(*it->second);
-            }));
-            return;
-        }
-        store::Run run = std::move(front.run);
-        job.waiting.pop_front();
-        start_run(job, std::move(run));
-    }
-}
-
-void Scheduler::start_run(Job& job, store::Run run, std::function<void(const store::Run&)> done)
-{
-    if (run.state != "running") {
-        run.state = "running";
-        run.started_us = now_us();
-        (void)m_runs.mark_started(run.id, *run.started_us);
-    }
-    if (done)
-        m_waiters[run.id] = std::move(done);
-    auto process = std::make_unique<JobRun>(m_context, job.spec, job.log,
-        RunRequest{.id = run.id, .trigger = run.trigger, .attempt = run.attempt, .nominal_us = run.nominal_us});
-    JobRun& started = *process;
-    job.running[run.id] = std::move(process);
-    std::string name = job.spec->name;
-    std::int64_t id = run.id;
-    started.start(guarded(
-        m_self, [name, id](Scheduler& self, const RunOutcome& outcome) { self.on_run_done(name, id, outcome); }));
-}
-
-void Scheduler::on_run_done(const std::string& job_name, std::int64_t id, const RunOutcome& outcome)
-{
-    Job* job = nullptr;
-    if (auto it = m_jobs.find(job_name); it != m_jobs.end() && it->second->running.contains(id))
-        job = it->second.get();
-    for (auto& retired : m_retired) {
-        if (job == nullptr && retired->running.contains(id))
-            job = retired.get();
-    }
-    if (job == nullptr)
-        return;
-    auto node = job->running.extract(id);
-    const JobRun& process = *node.mapped();
-    store::Run run{
-        .id = id,
-        .job = job_name,
-        .nominal_us = process.request().nominal_us,
-        .trigger = process.request().trigger,
-        .attempt = process.request().attempt,
-        .state = outcome.state,
-        .started_us = process.started_at() ? std::optional(to_micros(*process.started_at())) : std::nullopt,
-        .ended_us = now_us(),
-        .exit_code = outcome.exit_code,
-        .signal = outcome.signal,
-        .error = outcome.error,
-    };
-    // The run object is inside its own callback: it is destroyed after it returns.
-    m_context.loop.defer([finished = std::shared_ptr<JobRun>(std::move(node.mapped()))] {});
-    if (auto stored = m_runs.finish(run); !stored)
-        m_context.events.record(job_name, "store-failed", stored.error().message());
-    std::int64_t took = run.started_us ? (*run.ended_us - *run.started_us) / 1000 : 0;
-    m_context.events.record(job_name, "run-finished",
-        fmt::format("run #{} {} after {}", id, describe(outcome), format_duration(std::chrono::milliseconds(took))));
-    if (auto waiter = m_waiters.extract(id); !waiter.empty())
-        waiter.mapped()(run);
-    if (run.state == "failed" || run.state == "timed-out")
-        maybe_retry(*job, run);
-    start_waiting(*job);
-    drop_idle_retired();
-    if (m_shutting_down)
-        continue_shutdown();
-}
-
-void Scheduler::maybe_retry(Job& job, const store::Run& failed)
-{
-    const spec::RetrySpec& retry = job.spec->retry;
-    if (job.retired || m_shutting_down)
-        return;
-    if (failed.attempt > retry.attempts) {
-        if (retry.attempts > 0)
-            m_context.events.record(job.spec->name, "retries-exhausted",
-                fmt::format(
-                    "run #{} was attempt {} of {}; no more retries", failed.id, failed.attempt, retry.attempts + 1));
-        return;
-    }
-    auto delay = retry_delay(retry, failed.attempt);
-    store::Run next{.job = failed.job,
-        .nominal_us = failed.nominal_us,
-        .trigger = "retry",
-        .attempt = failed.attempt + 1,
-        .state = "queued",
-        .created_us = now_us()};
-    m_context.events.record(job.spec->name, "retry",
-        fmt::format("run #{} {}: attempt {} of {} in {}", failed.id, failed.state, failed.attempt + 1,
-            retry.attempts + 1, format_duration(delay)));
-    enqueue(job, next, delay);
-}
-
-Result<std::int64_t> Scheduler::run_now(const std::string& name, std::function<void(const store::Run&)> done)
-{
-    if (m_shutting_down)
-        return Error("the daemon is shutting down");
-    auto it = m_jobs.find(name);
-    if (it == m_jobs.end()) {
-        std::vector<std::string> names;
-        for (const auto& [job_name, job] : m_jobs)
-            names.push_back(job_name);
-        return Error(fmt::format("no job named \"{}\" (jobs: {})", name,
-            names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", "))));
-    }
-    if (!it->second->spec->steps.empty())
-        return Error(fmt::format("job \"{}\" processes items in steps; give it items with `tend feed {}`", name, name));
-    store::Run run{.job = name, .trigger = "manual", .state = "queued", .created_us = now_us()};
-    run.id = TRY(m_runs.insert(run));
-    start_run(*it->second, run, std::move(done));
-    return run.id;
 }
 
 std::shared_ptr<logs::LogFile> Scheduler::log_of(const std::string& name) const

@@ -95,6 +95,13 @@ private:
         bool retired = false;  // gone from the app file; dropped once idle
     };
 
+    static constexpr std::int64_t micros_per_second = 1'000'000;
+
+    struct Timing {
+        Schedule schedule;
+        Zone zone = Zone::utc();
+    };
+    static Result<Timing> timing_of(const spec::JobSpec& spec);
     Result<std::unique_ptr<Job>> make_job(const spec::JobSpec& spec);
     void plan_after_start(Job& job, UnixSeconds now);
     void on_wall_timer();

@@ -7,78 +7,19 @@
 #include "base/strings.h"
 #include "base/units.h"
 #include "os/process.h"
-#include "schedule/cron.h"
 #include "schedule/zone.h"
+#include "spec/deploy_settings.h"
+#include "spec/job_settings.h"
+#include "spec/setting_values.h"
 
 namespace tend::spec {
 namespace {
-
-std::string type_name(const toml::node& node)
-{
-    switch (node.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "a date or time";
-    }
-}
-
-Error wrong_type(const toml::node& node, std::string_view expected)
-{
-    return Error(fmt::format("expected {}, found {}", expected, type_name(node)));
-}
-
-Result<std::string> as_string(const toml::node& node)
-{
-    if (const auto* value = node.as_string())
-        return std::string(value->get());
-    return wrong_type(node, "a string");
-}
-
-Result<Duration> as_duration(const toml::node& node)
-{
-    auto text = TRY(as_string(node));
-    return parse_duration(text);
-}
-
-Result<std::vector<std::string>> as_string_list(const toml::node& node)
-{
-    const auto* array = node.as_array();
-    if (array == nullptr)
-        return wrong_type(node, "an array of strings");
-    std::vector<std::string> out;
-    for (const auto& element : *array) {
-        const auto* value = element.as_string();
-        if (value == nullptr)
-            return wrong_type(element, "a string in the array");
-        out.emplace_back(value->get());
-    }
-    return out;
-}
-
-std::string absolute(const SettingContext& context, std::string path)
-{
-    if (path.empty() || path.front() == '/')
-        return path;
-    return context.directory + "/" + path;
-}
 
 // --- process settings ---------------------------------------------------------
 
 Result<void> apply_command(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
 {
-    if (const auto* text = node.as_string()) {
-        spec.argv = TRY(split_command(text->get()));
-    } else if (node.is_array()) {
-        spec.argv = TRY(as_string_list(node));
-    } else {
-        return wrong_type(node, "a string or an array of strings");
-    }
-    if (spec.argv.empty() || spec.argv.front().empty())
-        return Error("command is empty");
+    spec.argv = TRY(as_command(node));
     return Ok{};
 }
 
@@ -95,19 +36,9 @@ Result<void> apply_instances(ProcessSpec& spec, const toml::node& node, const Se
 
 Result<void> apply_env(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
 {
-    const auto* table = node.as_table();
-    if (table == nullptr)
-        return wrong_type(node, "a table of strings, e.g. { KEY = \"value\" }");
-    for (const auto& [key, value] : *table) {
-        if (const auto* text = value.as_string())
-            spec.env[std::string(key.str())] = text->get();
-        else if (const auto* number = value.as_integer())
-            spec.env[std::string(key.str())] = std::to_string(number->get());
-        else if (const auto* flag = value.as_boolean())
-            spec.env[std::string(key.str())] = flag->get() ? "true" : "false";
-        else
-            return Error(fmt::format("env.{}: {}", key.str(), wrong_type(value, "a string").message()));
-    }
+    // Laid over what [defaults] set, key by key.
+    for (auto& [key, value] : TRY(as_env_table(node)))
+        spec.env[key] = std::move(value);
     return Ok{};
 }
 
@@ -399,316 +330,6 @@ Result<void> apply_logs(ProcessSpec& spec, const toml::node& node, const Setting
     return Ok{};
 }
 
-// --- job settings ---------------------------------------------------------------
-
-Result<void> apply_schedule(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
-{
-    job.schedule = TRY(as_string(node));
-    TRY(schedule::parse_schedule(job.schedule));
-    return Ok{};
-}
-
-Result<void> apply_job_timezone(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
-{
-    job.timezone = TRY(as_string(node));
-    TRY(schedule::Zone::load(job.timezone));
-    return Ok{};
-}
-
-Result<void> apply_overlap(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
-{
-    auto text = TRY(as_string(node));
-    for (auto overlap : {Overlap::Skip, Overlap::Queue, Overlap::Replace, Overlap::Allow}) {
-        if (text == to_string(overlap)) {
-            job.overlap = overlap;
-            return Ok{};
-        }
-    }
-    return Error(fmt::format("overlap must be \"skip\", \"queue\", \"replace\" or \"allow\", not \"{}\"", text));
-}
-
-Result<void> apply_timeout(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
-{
-    job.timeout = TRY(as_duration(node));
-    if (job.timeout->count() <= 0)
-        return Error("timeout must be longer than zero");
-    return Ok{};
-}
-
-Result<void> apply_retry(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
-{
-    const auto* table = node.as_table();
-    if (table == nullptr)
-        return wrong_type(node, "a table, e.g. { attempts = 3, backoff = \"30s\" }");
-    for (const auto& [key, value] : *table) {
-        std::string_view name = key.str();
-        if (name == "attempts") {
-            const auto* number = value.as_integer();
-            if (number == nullptr || number->get() < 0 || number->get() > 100)
-                return Error("retry.attempts must be an integer from 0 to 100");
-            job.retry.attempts = static_cast<int>(number->get());
-        } else if (name == "backoff") {
-            job.retry.backoff = TRY(as_duration(value));
-            if (job.retry.backoff.count() <= 0)
-                return Error("retry.backoff must be longer than zero");
-        } else {
-            auto suggestion = closest_match(name, std::vector<std::string>{"attempts", "backoff"});
-            return Error(fmt::format("unknown key \"{}\" in retry{}", name,
-                suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion) : std::string()));
-        }
-    }
-    return Ok{};
-}
-
-Result<void> apply_jitter(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
-{
-    job.jitter = TRY(as_duration(node));
-    return Ok{};
-}
-
-Result<void> apply_catchup(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
-{
-    auto text = TRY(as_string(node));
-    for (auto catchup : {Catchup::Latest, Catchup::All, Catchup::None}) {
-        if (text == to_string(catchup)) {
-            job.catchup = catchup;
-            return Ok{};
-        }
-    }
-    return Error(fmt::format("catchup must be \"latest\", \"all\" or \"none\", not \"{}\"", text));
-}
-
-Result<void> apply_catchup_window(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
-{
-    job.catchup_window = TRY(as_duration(node));
-    return Ok{};
-}
-
-Result<void> apply_watch(JobSpec& job, const toml::node& node, const SettingContext& context)
-{
-    job.watch = TRY(as_string(node));
-    std::string path = absolute(context, job.watch);
-    std::size_t slash = path.rfind('/');
-    job.watch_directory = slash == 0 ? "/" : path.substr(0, slash);
-    job.watch_pattern = path.substr(slash + 1);
-    if (job.watch_pattern.empty())
-        return Error(
-            fmt::format("\"{}\" needs a file pattern after the directory, e.g. \"/srv/inbox/*.zip\"", job.watch));
-    if (job.watch_directory.find_first_of("*?[") != std::string::npos)
-        return Error(fmt::format("\"{}\": only the file name may be a pattern, not the directory", job.watch));
-    return Ok{};
-}
-
-Result<void> apply_concurrency(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
-{
-    const auto* value = node.as_integer();
-    if (value == nullptr)
-        return wrong_type(node, "an integer");
-    if (value->get() < 1 || value->get() > 1000)
-        return Error(fmt::format("concurrency must be between 1 and 1000, not {}", value->get()));
-    job.concurrency = static_cast<int>(value->get());
-    return Ok{};
-}
-
-Result<double> parse_rate(std::string_view text)
-{
-    std::size_t slash = text.find('/');
-    double count = 0;
-    std::string number(text.substr(0, slash));
-    char* end = nullptr;
-    count = std::strtod(number.c_str(), &end);
-    if (slash == std::string_view::npos || number.empty() || *end != '\0' || count <= 0)
-        return Error(fmt::format("rate \"{}\" is not N/s, N/m or N/h (e.g. \"2/s\")", text));
-    std::string_view unit = text.substr(slash + 1);
-    if (unit == "s")
-        return count;
-    if (unit == "m")
-        return count / 60;
-    if (unit == "h")
-        return count / 3600;
-    return Error(fmt::format("rate \"{}\" is not N/s, N/m or N/h (e.g. \"2/s\")", text));
-}
-
-Result<void> apply_rate(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
-{
-    auto text = TRY(as_string(node));
-    job.rate = TRY(parse_rate(text));
-    return Ok{};
-}
-
-Result<std::vector<std::string>> as_command(const toml::node& node)
-{
-    std::vector<std::string> argv;
-    if (const auto* text = node.as_string())
-        argv = TRY(split_command(text->get()));
-    else if (node.is_array())
-        argv = TRY(as_string_list(node));
-    else
-        return wrong_type(node, "a string or an array of strings");
-    if (argv.empty() || argv.front().empty())
-        return Error("command is empty");
-    return argv;
-}
-
-Result<void> apply_steps(JobSpec& job, const toml::node& node, const SettingContext& context)
-{
-    const auto* array = node.as_array();
-    if (array == nullptr || array->empty())
-        return wrong_type(node, "an array of step tables, e.g. [{ name = \"convert\", command = \"...\" }]");
-    job.steps.clear();
-    for (const auto& element : *array) {
-        const auto* table = element.as_table();
-        if (table == nullptr)
-            return wrong_type(element, "a step table { name, command, timeout, retry }");
-        StepSpec step;
-        for (const auto& [key, value] : *table) {
-            std::string_view name = key.str();
-            if (name == "name") {
-                step.name = TRY(as_string(value));
-            } else if (name == "command") {
-                step.argv = TRY(as_command(value));
-            } else if (name == "timeout") {
-                step.timeout = TRY(as_duration(value));
-            } else if (name == "retry") {
-                JobSpec scratch;
-                TRY(apply_retry(scratch, value, context));
-                step.retry = scratch.retry;
-            } else {
-                auto suggestion = closest_match(name, std::vector<std::string>{"name", "command", "timeout", "retry"});
-                return Error(fmt::format("unknown key \"{}\" in a step{}", name,
-                    suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion) : std::string()));
-            }
-        }
-        if (step.name.empty())
-            step.name = fmt::format("step{}", job.steps.size() + 1);
-        if (step.argv.empty())
-            return Error(fmt::format("step \"{}\" has no command", step.name));
-        for (const StepSpec& other : job.steps) {
-            if (other.name == step.name)
-                return Error(fmt::format("two steps are named \"{}\"", step.name));
-        }
-        job.steps.push_back(std::move(step));
-    }
-    return Ok{};
-}
-
-Result<FileAction> parse_file_action(const toml::node& node, const SettingContext& context)
-{
-    auto text = TRY(as_string(node));
-    if (text == "keep")
-        return FileAction{};
-    if (text == "delete")
-        return FileAction{.kind = FileAction::Kind::Delete};
-    if (text.starts_with("move:") && text.size() > 5)
-        return FileAction{.kind = FileAction::Kind::Move, .directory = absolute(context, text.substr(5))};
-    return Error(fmt::format("\"{}\" is not keep, delete or move:DIR", text));
-}
-
-Result<void> apply_on_success(JobSpec& job, const toml::node& node, const SettingContext& context)
-{
-    job.on_success = TRY(parse_file_action(node, context));
-    return Ok{};
-}
-
-Result<void> apply_on_failure(JobSpec& job, const toml::node& node, const SettingContext& context)
-{
-    job.on_failure = TRY(parse_file_action(node, context));
-    return Ok{};
-}
-
-// --- deploy settings ------------------------------------------------------------
-
-Result<void> apply_source(DeploySpec& deploy, const toml::node& node, const SettingContext& context)
-{
-    deploy.source = TRY(as_string(node));
-    if (deploy.source.empty())
-        return Error("source is empty");
-    bool url = deploy.source.find("://") != std::string::npos || deploy.source.find('@') != std::string::npos;
-    if (!url)
-        deploy.source = absolute(context, deploy.source);
-    return Ok{};
-}
-
-Result<void> apply_ref(DeploySpec& deploy, const toml::node& node, const SettingContext& /*context*/)
-{
-    deploy.ref = TRY(as_string(node));
-    if (deploy.ref.empty() || deploy.ref.front() == '-' || deploy.ref.find("..") != std::string::npos)
-        return Error(fmt::format("\"{}\" is not a branch, tag or commit", deploy.ref));
-    return Ok{};
-}
-
-// A list of commands: each a string (split like `command`) or an array (the argv).
-Result<std::vector<std::vector<std::string>>> as_command_list(const toml::node& node)
-{
-    std::vector<std::vector<std::string>> out;
-    if (node.is_string()) {
-        out.push_back(TRY(as_command(node)));
-        return out;
-    }
-    const auto* array = node.as_array();
-    if (array == nullptr)
-        return wrong_type(node, "an array of commands, e.g. [\"make\", \"make test\"]");
-    for (const auto& element : *array)
-        out.push_back(TRY(as_command(element)));
-    return out;
-}
-
-Result<void> apply_build(DeploySpec& deploy, const toml::node& node, const SettingContext& /*context*/)
-{
-    deploy.build = TRY(as_command_list(node));
-    return Ok{};
-}
-
-Result<void> apply_check(DeploySpec& deploy, const toml::node& node, const SettingContext& /*context*/)
-{
-    deploy.check = TRY(as_command_list(node));
-    return Ok{};
-}
-
-Result<void> apply_release(DeploySpec& deploy, const toml::node& node, const SettingContext& /*context*/)
-{
-    deploy.release = TRY(as_command_list(node));
-    return Ok{};
-}
-
-Result<void> apply_shared(DeploySpec& deploy, const toml::node& node, const SettingContext& /*context*/)
-{
-    deploy.shared = TRY(as_string_list(node));
-    for (const std::string& path : deploy.shared) {
-        if (path.empty() || path.front() == '/' || path == ".." || path.starts_with("../")
-            || path.find("/../") != std::string::npos || path.ends_with("/.."))
-            return Error(fmt::format("shared path \"{}\" must be relative and stay inside the release", path));
-    }
-    return Ok{};
-}
-
-Result<void> apply_keep(DeploySpec& deploy, const toml::node& node, const SettingContext& /*context*/)
-{
-    const auto* value = node.as_integer();
-    if (value == nullptr)
-        return wrong_type(node, "an integer");
-    if (value->get() < 1 || value->get() > 1000)
-        return Error(fmt::format("keep must be between 1 and 1000, not {}", value->get()));
-    deploy.keep = static_cast<int>(value->get());
-    return Ok{};
-}
-
-Result<void> apply_deploy_env(DeploySpec& deploy, const toml::node& node, const SettingContext& context)
-{
-    ProcessSpec scratch;
-    TRY(apply_env(scratch, node, context));
-    deploy.env = scratch.env;
-    return Ok{};
-}
-
-Result<void> apply_deploy_timeout(DeploySpec& deploy, const toml::node& node, const SettingContext& /*context*/)
-{
-    deploy.timeout = TRY(as_duration(node));
-    if (deploy.timeout.count() <= 0)
-        return Error("timeout must be longer than zero");
-    return Ok{};
-}
-
 // --- top-level settings ---------------------------------------------------------
 
 Result<void> apply_app(AppSpec& spec, const toml::node& node)
@@ -809,69 +430,71 @@ constexpr std::array table{
         "When the job runs: 5 cron fields (`\"*/5 * * * *\"`, names, lists, ranges, steps; day of month and day of "
         "week match either when both are restricted), `@hourly` `@daily` `@weekly` `@monthly` `@yearly` `@reboot`, "
         "or `\"every 30s\"` (multiples of the period since the epoch). Try one with `tend calendar`.",
-        nullptr, nullptr, apply_schedule},
+        nullptr, nullptr, job_settings::apply_schedule},
     Setting{"timezone", Section::Job, "string", "the app's `timezone`",
         "IANA zone the schedule is read in. In a DST gap a fixed-hour job runs at the first instant after it; a "
         "repeated hour runs once. Jobs whose hour field is `*` or `*/n` follow elapsed time.",
-        nullptr, nullptr, apply_job_timezone},
+        nullptr, nullptr, job_settings::apply_job_timezone},
     Setting{"overlap", Section::Job, "\"skip\" | \"queue\" | \"replace\" | \"allow\"", "\"skip\"",
         "A fire while the previous run is going: skip it (recorded), queue it (at most one waits), stop the running "
         "one and start anew, or run both.",
-        nullptr, nullptr, apply_overlap},
+        nullptr, nullptr, job_settings::apply_overlap},
     Setting{"timeout", Section::Job, "duration", "(none)",
         "A run going longer is stopped like a process (`stop_signal`, `stop_timeout`, SIGKILL) and counts as failed.",
-        nullptr, nullptr, apply_timeout},
+        nullptr, nullptr, job_settings::apply_timeout},
     Setting{"retry", Section::Job, "table", "(no retries)",
         "`{ attempts = 3, backoff = \"30s\" }`: a failed run is retried up to `attempts` times, waiting `backoff` "
         "doubled each time, with up to 50% random jitter.",
-        nullptr, nullptr, apply_retry},
+        nullptr, nullptr, job_settings::apply_retry},
     Setting{"jitter", Section::Job, "duration", "\"0s\"",
         "Each scheduled run starts up to this much after its fire time, at random, so hosts do not run at once.",
-        nullptr, nullptr, apply_jitter},
+        nullptr, nullptr, job_settings::apply_jitter},
     Setting{"catchup", Section::Job, "\"latest\" | \"all\" | \"none\"", "\"latest\"",
         "Fires missed while the daemon was down: run the most recent once, run every one (oldest first, at most 100), "
         "or none. Only fires within `catchup_window` count.",
-        nullptr, nullptr, apply_catchup},
+        nullptr, nullptr, job_settings::apply_catchup},
     Setting{"catchup_window", Section::Job, "duration", "\"1h\"", "How far back missed fires are caught up.", nullptr,
-        nullptr, apply_catchup_window},
+        nullptr, job_settings::apply_catchup_window},
     Setting{"watch", Section::Job, "string", "(none)",
         "`\"DIR/GLOB\"`: each file that arrives in DIR (closed after writing, or moved in) and matches GLOB is an "
         "item; files there at start that were not processed yet are found too.",
-        nullptr, nullptr, apply_watch},
-    Setting{
-        "concurrency", Section::Job, "integer", "1", "Items processed at once.", nullptr, nullptr, apply_concurrency},
+        nullptr, nullptr, job_settings::apply_watch},
+    Setting{"concurrency", Section::Job, "integer", "1", "Items processed at once.", nullptr, nullptr,
+        job_settings::apply_concurrency},
     Setting{"rate", Section::Job, "string", "(no limit)", "Items started at most this often: `\"2/s\"`, `\"30/m\"`.",
-        nullptr, nullptr, apply_rate},
+        nullptr, nullptr, job_settings::apply_rate},
     Setting{"steps", Section::Job, "array of tables", "(one step: the command)",
         "`[{ name, command, timeout, retry }, ...]` run in order for each item, each retried on its own (with the "
         "job's `timeout` and `retry` unless the step sets its own). `{item}` in any argv element is the item.",
-        nullptr, nullptr, apply_steps},
+        nullptr, nullptr, job_settings::apply_steps},
     Setting{"on_success", Section::Job, "\"keep\" | \"delete\" | \"move:DIR\"", "\"keep\"",
-        "What happens to a watched file once its item succeeded.", nullptr, nullptr, apply_on_success},
+        "What happens to a watched file once its item succeeded.", nullptr, nullptr, job_settings::apply_on_success},
     Setting{"source", Section::Deploy, "string", "(required)",
         "A git URL, or a local path (a repository, taken from the app file's directory when relative).", nullptr,
-        nullptr, nullptr, false, apply_source},
+        nullptr, nullptr, false, deploy_settings::apply_source},
     Setting{"ref", Section::Deploy, "string", "\"main\"", "The branch, tag or commit deployed by default.", nullptr,
-        nullptr, nullptr, false, apply_ref},
+        nullptr, nullptr, false, deploy_settings::apply_ref},
     Setting{"build", Section::Deploy, "array of commands", "[]",
         "Run in order in the new release's directory; each a string (split into argv, no shell) or an array.", nullptr,
-        nullptr, nullptr, false, apply_build},
+        nullptr, nullptr, false, deploy_settings::apply_build},
     Setting{"check", Section::Deploy, "array of commands", "[]",
         "Run after `build`; a failing check stops the deploy before anything switches.", nullptr, nullptr, nullptr,
-        false, apply_check},
+        false, deploy_settings::apply_check},
     Setting{"release", Section::Deploy, "array of commands", "[]",
-        "Run once per deploy just before the switch (migrations).", nullptr, nullptr, nullptr, false, apply_release},
+        "Run once per deploy just before the switch (migrations).", nullptr, nullptr, nullptr, false,
+        deploy_settings::apply_release},
     Setting{"shared", Section::Deploy, "array of strings", "[]",
         "Paths inside each release linked from `shared/`, so they are kept across releases.", nullptr, nullptr, nullptr,
-        false, apply_shared},
+        false, deploy_settings::apply_shared},
     Setting{"keep", Section::Deploy, "integer", "5", "Good releases kept; failed ones never count.", nullptr, nullptr,
-        nullptr, false, apply_keep},
+        nullptr, false, deploy_settings::apply_keep},
     Setting{"env", Section::Deploy, "table of strings", "{}", "Environment of the build, check and release steps.",
-        nullptr, nullptr, nullptr, false, apply_deploy_env},
+        nullptr, nullptr, nullptr, false, deploy_settings::apply_deploy_env},
     Setting{"timeout", Section::Deploy, "duration", "\"30m\"", "Each step's limit; a step past it fails the deploy.",
-        nullptr, nullptr, nullptr, false, apply_deploy_timeout},
+        nullptr, nullptr, nullptr, false, deploy_settings::apply_deploy_timeout},
     Setting{"on_failure", Section::Job, "\"keep\" | \"delete\" | \"move:DIR\"", "\"keep\"",
-        "What happens to a watched file once its item is dead (out of retries).", nullptr, nullptr, apply_on_failure},
+        "What happens to a watched file once its item is dead (out of retries).", nullptr, nullptr,
+        job_settings::apply_on_failure},
 };
 
 }  // namespace

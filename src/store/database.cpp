@@ -185,6 +185,13 @@ bool Statement::column_is_null(int index) const
     return sqlite3_column_type(m_statement, index) == SQLITE_NULL;
 }
 
+std::optional<std::int64_t> Statement::column_optional(int index) const
+{
+    if (column_is_null(index))
+        return std::nullopt;
+    return column_int(index);
+}
+
 Result<Transaction> Transaction::begin(Database& db)
 {
     TRY(db.execute("BEGIN IMMEDIATE"));

@@ -83,6 +83,12 @@ public:
     Statement& bind(int position, std::int64_t value);
     Statement& bind(int position, std::string_view value);
     Statement& bind_null(int position);
+    // An integer, or NULL when there is none.
+    template <typename T>
+    Statement& bind(int position, const std::optional<T>& value)
+    {
+        return value ? bind(position, static_cast<std::int64_t>(*value)) : bind_null(position);
+    }
     Result<bool> step();
     Result<void> run();  // step to completion, expecting no rows
     void reset();
@@ -90,6 +96,7 @@ public:
     [[nodiscard]] std::int64_t column_int(int index) const;
     [[nodiscard]] std::string column_text(int index) const;
     [[nodiscard]] bool column_is_null(int index) const;
+    [[nodiscard]] std::optional<std::int64_t> column_optional(int index) const;
 
 private:
     Database* m_db;

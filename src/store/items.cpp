@@ -25,15 +25,6 @@ Item read_item(const Statement& row)
     };
 }
 
-template <typename T>
-void bind_optional(Statement& statement, int position, const std::optional<T>& value)
-{
-    if (value)
-        statement.bind(position, static_cast<std::int64_t>(*value));
-    else
-        statement.bind_null(position);
-}
-
 }  // namespace
 
 Result<EnqueueResult> Items::enqueue(
@@ -87,9 +78,9 @@ Result<void> Items::record(const ItemEvent& event)
     auto insert = TRY(m_db.prepare("INSERT INTO item_events (item, time_us, kind, step, attempt, exit_code, signal, "
                                    "duration_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     insert.bind(1, event.item).bind(2, event.time_us).bind(3, event.kind).bind(4, event.step).bind(5, event.attempt);
-    bind_optional(insert, 6, event.exit_code);
-    bind_optional(insert, 7, event.signal);
-    bind_optional(insert, 8, event.duration_ms);
+    insert.bind(6, event.exit_code);
+    insert.bind(7, event.signal);
+    insert.bind(8, event.duration_ms);
     insert.bind(9, event.detail);
     return insert.run();
 }
@@ -224,12 +215,11 @@ Result<std::vector<ItemEvent>> Items::history(std::int64_t item)
             .step = select.column_text(3),
             .attempt = static_cast<int>(select.column_int(4)),
             .detail = select.column_text(8)};
-        if (!select.column_is_null(5))
-            event.exit_code = static_cast<int>(select.column_int(5));
-        if (!select.column_is_null(6))
-            event.signal = static_cast<int>(select.column_int(6));
-        if (!select.column_is_null(7))
-            event.duration_ms = select.column_int(7);
+        if (auto code = select.column_optional(5))
+            event.exit_code = static_cast<int>(*code);
+        if (auto signal = select.column_optional(6))
+            event.signal = static_cast<int>(*signal);
+        event.duration_ms = select.column_optional(7);
         out.push_back(std::move(event));
     }
     return out;

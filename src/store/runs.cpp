@@ -8,12 +8,9 @@ namespace {
 constexpr const char* columns
     = "id, job, nominal_us, trigger, attempt, state, created_us, started_us, ended_us, exit_code, signal, error";
 
-template <typename T>
-std::optional<T> optional_column(const Statement& statement, int index)
+std::optional<int> to_int(std::optional<std::int64_t> value)
 {
-    if (statement.column_is_null(index))
-        return std::nullopt;
-    return static_cast<T>(statement.column_int(index));
+    return value ? std::optional<int>(static_cast<int>(*value)) : std::nullopt;
 }
 
 Run read_run(const Statement& row)
@@ -21,26 +18,17 @@ Run read_run(const Statement& row)
     return Run{
         .id = row.column_int(0),
         .job = row.column_text(1),
-        .nominal_us = optional_column<std::int64_t>(row, 2),
+        .nominal_us = row.column_optional(2),
         .trigger = row.column_text(3),
         .attempt = static_cast<int>(row.column_int(4)),
         .state = row.column_text(5),
         .created_us = row.column_int(6),
-        .started_us = optional_column<std::int64_t>(row, 7),
-        .ended_us = optional_column<std::int64_t>(row, 8),
-        .exit_code = optional_column<int>(row, 9),
-        .signal = optional_column<int>(row, 10),
+        .started_us = row.column_optional(7),
+        .ended_us = row.column_optional(8),
+        .exit_code = to_int(row.column_optional(9)),
+        .signal = to_int(row.column_optional(10)),
         .error = row.column_text(11),
     };
-}
-
-template <typename T>
-void bind_optional(Statement& statement, int position, const std::optional<T>& value)
-{
-    if (value)
-        statement.bind(position, static_cast<std::int64_t>(*value));
-    else
-        statement.bind_null(position);
 }
 
 }  // namespace
@@ -55,10 +43,10 @@ Result<std::int64_t> Runs::insert(const Run& run)
     auto statement = TRY(m_db.prepare("INSERT INTO runs (job, nominal_us, trigger, attempt, state, created_us, "
                                       "started_us, ended_us, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     statement.bind(1, run.job);
-    bind_optional(statement, 2, run.nominal_us);
+    statement.bind(2, run.nominal_us);
     statement.bind(3, run.trigger).bind(4, run.attempt).bind(5, run.state).bind(6, run.created_us);
-    bind_optional(statement, 7, run.started_us);
-    bind_optional(statement, 8, run.ended_us);
+    statement.bind(7, run.started_us);
+    statement.bind(8, run.ended_us);
     statement.bind(9, run.error);
     TRY(statement.run());
     return m_db.last_insert_id();
@@ -89,11 +77,11 @@ Result<void> Runs::finish(const Run& run)
     auto statement = TRY(m_db.prepare(
         "UPDATE runs SET state = ?, ended_us = ?, exit_code = ?, signal = ?, error = ?, started_us = ? WHERE id = ?"));
     statement.bind(1, run.state);
-    bind_optional(statement, 2, run.ended_us);
-    bind_optional(statement, 3, run.exit_code);
-    bind_optional(statement, 4, run.signal);
+    statement.bind(2, run.ended_us);
+    statement.bind(3, run.exit_code);
+    statement.bind(4, run.signal);
     statement.bind(5, run.error);
-    bind_optional(statement, 6, run.started_us);
+    statement.bind(6, run.started_us);
     statement.bind(7, run.id);
     return statement.run();
 }
