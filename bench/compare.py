@@ -5,7 +5,7 @@ Scenarios (issue: the single-host supervisor):
   restart  latency from SIGKILL of a stable child to its replacement running, p50/p99 over 50 kills
   scale    time to bring 500 children up, and to stop them all
   zero-downtime, logs, schedule, items: see zero_downtime.py, log_throughput.py, fire_precision.py,
-           items_throughput.py
+           items_throughput.py, deploy_bench.py
 
 Every manager runs under a temporary directory, only on this machine, and is shut down at the end by the
 pid it reported. Children are found by a marker argument unique to this run.
@@ -285,7 +285,7 @@ def main():
     parser.add_argument("--child", required=True)
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--only",
-                        choices=["memory", "restart", "scale", "zero-downtime", "logs", "schedule", "items"])
+                        choices=["memory", "restart", "scale", "zero-downtime", "logs", "schedule", "items", "deploy"])
     parser.add_argument("--managers", default="tend,supervisord,pm2", help="comma-separated subset")
     args = parser.parse_args()
     args.tend = os.path.abspath(args.tend)
@@ -346,6 +346,15 @@ def main():
         result = items_throughput.run(args.tend, work / "items")
         shutil.rmtree(work, ignore_errors=True)
         items_throughput.report(result)
+    if args.only in (None, "deploy"):
+        import deploy_bench
+        print("running deploys under load...", file=sys.stderr, flush=True)
+        try:
+            result = deploy_bench.run_all(args.tend, work / "deploy", args.managers.split(","))
+            deploy_bench.report(result)
+        except Exception as error:  # reported, not fatal
+            print(f"  deploy: {error}", file=sys.stderr)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def run_zero_downtime(args, work):

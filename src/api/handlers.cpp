@@ -1,5 +1,6 @@
 #include "api/handlers.h"
 
+#include <cerrno>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -121,6 +122,38 @@ json job_json(const schedule::JobStatus& job)
     };
 }
 
+json release_json(const store::Release& release)
+{
+    json out{{"id", release.id}, {"ref", release.ref}, {"sha", release.sha}, {"directory", release.directory},
+        {"file", release.file}, {"environment", release.environment}, {"state", release.state}, {"who", release.who},
+        {"created", format_wall_time(from_micros(release.created_us))}, {"ended", nullptr}, {"live_since", nullptr},
+        {"duration_ms", nullptr}, {"error", release.error}, {"removed", release.removed}};
+    if (release.ended_us) {
+        out["ended"] = format_wall_time(from_micros(*release.ended_us));
+        out["duration_ms"] = (*release.ended_us - release.created_us) / 1000;
+    }
+    if (release.live_us)
+        out["live_since"] = format_wall_time(from_micros(*release.live_us));
+    return out;
+}
+
+json step_json(const store::ReleaseStep& step)
+{
+    json out{{"kind", step.kind}, {"command", step.command}, {"outcome", step.outcome}, {"detail", step.detail},
+        {"started", format_wall_time(from_micros(step.started_us))}, {"duration_ms", nullptr}};
+    if (step.ended_us)
+        out["duration_ms"] = (*step.ended_us - step.started_us) / 1000;
+    return out;
+}
+
+json activity_json(const std::optional<deploy::Activity>& activity)
+{
+    if (!activity)
+        return nullptr;
+    return json{{"kind", activity->kind}, {"release", activity->release}, {"who", activity->who},
+        {"since", format_wall_time(activity->since)}, {"phase", activity->phase}};
+}
+
 class Handlers {
 public:
     explicit Handlers(DaemonControl& control) : m_control(control) {}
@@ -169,6 +202,12 @@ private:
             respond(retry(body, caller));
         else if (get && path == "/v1/items")
             respond(items(request));
+        else if (post && path == "/v1/deploy")
+            deploy(body, caller, respond);
+        else if (post && path == "/v1/rollback")
+            rollback(body, caller, respond);
+        else if (get && path == "/v1/releases")
+            respond(releases(request));
         else
             respond(failure(404, fmt::format("no such endpoint: {} {}", request.method, path)));
     }
@@ -210,7 +249,93 @@ private:
             {"groups", groups},
             {"jobs", jobs},
             {"store", {{"pending_events", m_control.events.pending()}, {"error", m_control.events.failure()}}},
+            {"deploy", deploy_status()},
         });
+    }
+
+    json deploy_status()
+    {
+        json out{{"in_progress", activity_json(m_control.deployer.activity())}, {"live", nullptr}, {"last", nullptr}};
+        if (auto live = m_control.releases.live(); live && *live)
+            out["live"] = release_json(**live);
+        if (auto last = m_control.releases.list(1); last && !last->empty())
+            out["last"] = release_json(last->front());
+        return out;
+    }
+
+    Response outcome_response(const deploy::DeployOutcome& outcome)
+    {
+        json body{{"release", outcome.release}, {"sha", outcome.sha}, {"directory", outcome.directory},
+            {"ok", outcome.ok}, {"error", outcome.error}, {"plan", nullptr}, {"text", ""}, {"steps", json::array()}};
+        if (outcome.plan) {
+            body["plan"] = changes_json(outcome.plan->groups);
+            body["jobs"] = changes_json(outcome.plan->jobs);
+            body["text"] = outcome.plan->describe();
+        }
+        if (outcome.release != 0) {
+            if (auto steps = m_control.releases.steps(outcome.release)) {
+                for (const auto& step : *steps)
+                    body["steps"].push_back(step_json(step));
+            }
+        }
+        return Response{outcome.ok ? 200 : 409, body.dump()};
+    }
+
+    void deploy(const json& body, const Caller& caller, const Responder& respond)
+    {
+        auto done = [this, respond](const deploy::DeployOutcome& outcome) { respond(outcome_response(outcome)); };
+        if (body.value("attach", false)) {
+            if (!m_control.deployer.attach(done))
+                respond(failure(400, "no deploy or rollback is in progress"));
+            return;
+        }
+        deploy::DeployRequest request{
+            .ref = body.value("ref", std::string()), .who = caller.user, .plan_only = body.value("plan_only", false)};
+        if (!request.ref.empty()
+            && (request.ref.front() == '-' || request.ref.find("..") != std::string::npos
+                || request.ref.find_first_of(" \t\n~^:?*[\\") != std::string::npos)) {
+            respond(failure(400, fmt::format("\"{}\" is not a branch, tag or commit", request.ref)));
+            return;
+        }
+        auto started = m_control.deploy(std::move(request), done);
+        if (!started)
+            respond(failure(started.error().code() == EBUSY ? 409 : 400, started.error().message()));
+    }
+
+    void rollback(const json& body, const Caller& caller, const Responder& respond)
+    {
+        deploy::RollbackRequest request{.who = caller.user};
+        if (body.contains("release") && body["release"].is_number_integer())
+            request.release = body["release"].get<std::int64_t>();
+        auto started = m_control.deployer.rollback(
+            request, [this, respond](const deploy::DeployOutcome& outcome) { respond(outcome_response(outcome)); });
+        if (!started)
+            respond(failure(started.error().code() == EBUSY ? 409 : 400, started.error().message()));
+    }
+
+    Response releases(const Request& request)
+    {
+        std::size_t limit = 50;
+        try {
+            if (auto it = request.query.find("limit"); it != request.query.end())
+                limit = std::stoul(it->second);
+        } catch (const std::exception&) {
+            return failure(400, "limit must be a number");
+        }
+        auto all = m_control.releases.list(limit);
+        if (!all)
+            return failure(409, all.error().message());
+        json out = json::array();
+        for (const store::Release& release : *all) {
+            json entry = release_json(release);
+            entry["steps"] = json::array();
+            if (auto steps = m_control.releases.steps(release.id)) {
+                for (const auto& step : *steps)
+                    entry["steps"].push_back(step_json(step));
+            }
+            out.push_back(entry);
+        }
+        return ok({{"releases", out}, {"in_progress", activity_json(m_control.deployer.activity())}});
     }
 
     Response events(const Request& request)
@@ -249,7 +374,8 @@ private:
             return failure(400, outcome.error().message());
         return ok({{"plan", changes_json(outcome->plan.groups)}, {"jobs", changes_json(outcome->plan.jobs)},
             {"text", outcome->plan.describe()}, {"changed", !outcome->plan.empty()}, {"file", outcome->file},
-            {"environment", outcome->environment}, {"applied", !request.plan_only}});
+            {"environment", outcome->environment}, {"applied", !request.plan_only},
+            {"deploying", outcome->deploying ? json(*outcome->deploying) : json(nullptr)}, {"note", outcome->note}});
     }
 
     Response start(const json& body, const Caller& caller)

@@ -10,6 +10,9 @@
 //   POST /v1/feed {job, items, source}     queues items; {queued, coalesced}
 //   POST /v1/retry {job, item?}      dead items back to the queue at their failed step
 //   GET  /v1/items?job=&item=&failed=&limit=   items, or one item with its history
+//   POST /v1/deploy {ref?, plan_only, attach?}   answers when the deploy is live or failed
+//   POST /v1/rollback {release?}     answers when the release is live again or why not
+//   GET  /v1/releases?limit=         releases with their steps, and what is in progress
 //
 // Errors are {"error": "..."} with 400 for bad input and 409 when the action failed.
 #pragma once
@@ -18,12 +21,14 @@
 #include <string>
 
 #include "api/server.h"
+#include "deploy/deployer.h"
 #include "jobs/work.h"
 #include "os/clock.h"
 #include "schedule/scheduler.h"
 #include "spec/plan.h"
 #include "store/events.h"
 #include "store/items.h"
+#include "store/releases.h"
 #include "store/runs.h"
 #include "supervise/supervisor.h"
 
@@ -40,6 +45,8 @@ struct ApplyOutcome {
     spec::Plan plan;
     std::string file;
     std::string environment;
+    std::optional<std::int64_t> deploying;  // an app file with [deploy] and nothing live: this release started
+    std::string note;
 };
 
 // What the handlers need from the daemon.
@@ -50,7 +57,12 @@ struct DaemonControl {
     jobs::Work& work;
     store::Items& items;
     store::EventLog& events;
+    store::Releases& releases;
+    deploy::Deployer& deployer;
     std::function<Result<ApplyOutcome>(const ApplyRequest&)> apply;  // errors are bad input
+    // Starts a deploy with the [deploy] in effect; errors (busy, no [deploy]) are bad input.
+    std::function<Result<std::int64_t>(deploy::DeployRequest, std::function<void(const deploy::DeployOutcome&)>)>
+        deploy;
     std::function<void(std::function<void()>)> shut_down;  // done runs before the daemon exits
     os::Clock& clock;
     pid_t pid = 0;

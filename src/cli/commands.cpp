@@ -8,6 +8,7 @@
 #include "base/strings.h"
 #include "cli/calendar_command.h"
 #include "cli/client_side.h"
+#include "cli/deploy_command.h"
 #include "cli/feed_command.h"
 #include "cli/logs_command.h"
 #include "cli/render.h"
@@ -83,6 +84,8 @@ int print_plan(const api::CallResult& result, const Options& options)
         return Success;
     }
     std::string text = result.body.value("text", "");
+    if (!result.body.value("note", "").empty())
+        fmt::print("{}\n", result.body.value("note", ""));
     fmt::print("{}", text.empty() ? "no process groups\n" : text);
     if (!result.body.value("changed", false))
         fmt::print("nothing to change\n");
@@ -111,6 +114,8 @@ int run_up(Options& options)
     auto result = call(options, app, "POST", "/v1/apply", body);
     if (!result.ok())
         return report(result, app);
+    if (result.body.contains("deploying") && result.body["deploying"].is_number_integer())
+        return wait_for_deploy(options, app, result.body["deploying"].get<std::int64_t>());
     return print_plan(result, options);
 }
 
@@ -367,6 +372,25 @@ const std::array table{
             command.add_flag("--json", options.json, "Print JSON");
         },
         run_calendar},
+    Command{"deploy", "Deploy REF (default [deploy].ref): fetch, build, check, switch with zero downtime",
+        [](CLI::App& command, Options& options) {
+            command.add_option("ref", options.target, "A branch, tag or commit");
+            command.add_flag("--plan", options.plan, "Only fetch and show what would change");
+            command.add_flag("--json", options.json, "Print JSON");
+        },
+        run_deploy},
+    Command{"rollback", "Switch back to the previous good release (or RELEASE), rolling",
+        [](CLI::App& command, Options& options) {
+            command.add_option("release", options.target, "A release number from tend releases");
+            command.add_flag("--json", options.json, "Print JSON");
+        },
+        run_rollback},
+    Command{"releases", "List releases: number, sha, ref, state, who, when, duration",
+        [](CLI::App& command, Options& options) {
+            command.add_option("-n", options.lines, "How many of the most recent (default 20)");
+            command.add_flag("--json", options.json, "Print JSON");
+        },
+        run_releases},
     Command{"down", "Stop everything gracefully and end the daemon", [](CLI::App&, Options&) {}, run_down},
     Command{"daemon", "Run the daemon in the foreground (what a systemd unit runs)",
         [](CLI::App& command, Options& options) {

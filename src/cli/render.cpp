@@ -35,6 +35,21 @@ std::string render_status(const nlohmann::json& status)
             status["store"].value("pending_events", 0), status["store"].value("error", ""));
     if (!status.value("file", "").empty())
         out += fmt::format("file {}\n", status.value("file", ""));
+    if (status.contains("deploy")) {
+        const auto& deploy = status["deploy"];
+        if (!deploy["live"].is_null())
+            out += fmt::format("release {} ({} {}) live since {}\n", deploy["live"].value("id", 0),
+                deploy["live"].value("ref", ""), deploy["live"].value("sha", "").substr(0, 7),
+                deploy["live"].value("live_since", ""));
+        if (!deploy["last"].is_null() && deploy["last"].value("state", "") == "failed")
+            out += fmt::format("last deploy: release {} failed: {}\n", deploy["last"].value("id", 0),
+                deploy["last"].value("error", ""));
+        if (!deploy["in_progress"].is_null())
+            out += fmt::format("{} of release {} in progress since {} by {} ({})\n",
+                deploy["in_progress"].value("kind", ""), deploy["in_progress"].value("release", 0),
+                deploy["in_progress"].value("since", ""), deploy["in_progress"].value("who", ""),
+                deploy["in_progress"].value("phase", ""));
+    }
     bool no_jobs = !status.contains("jobs") || status["jobs"].empty();
     if (status["groups"].empty() && no_jobs)
         return out + "no process groups or jobs (apply an app file with `tend up`)\n";

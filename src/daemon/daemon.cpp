@@ -4,10 +4,12 @@
 #include <csignal>
 #include <cstdio>
 #include <fmt/format.h>
+#include <set>
 
 #include "api/handlers.h"
 #include "api/paths.h"
 #include "api/server.h"
+#include "deploy/deployer.h"
 #include "jobs/work.h"
 #include "logs/capture.h"
 #include "logs/log_file.h"
@@ -19,6 +21,7 @@
 #include "store/database.h"
 #include "store/events.h"
 #include "store/items.h"
+#include "store/releases.h"
 #include "store/runs.h"
 #include "supervise/process_tree.h"
 #include "supervise/supervisor.h"
@@ -93,6 +96,21 @@ private:
         m_items = std::make_unique<store::Items>(*m_db);
         m_work = std::make_unique<jobs::Work>(m_supervisor->context(), *m_items, *m_scheduler);
         TRY(m_work->start());
+        m_releases = std::make_unique<store::Releases>(*m_db);
+        const std::string& state = m_paths.state_directory;
+        m_deployer = std::make_unique<deploy::Deployer>(m_supervisor->context(), *m_releases, *m_events,
+            deploy::DeployPaths{.state = state,
+                .releases = state + "/releases",
+                .shared = state + "/shared",
+                .mirror = state + "/mirror.git",
+                .current = state + "/current"},
+            deploy::DeployHooks{
+                .current = [this]() -> const spec::AppSpec& { return m_supervisor->spec(); },
+                .switch_to = [this](const spec::AppSpec& next,
+                                 std::function<void(Result<void>)> done) { return switch_to(next, std::move(done)); },
+            },
+            m_paths.log_directory);
+        TRY(m_deployer->start());
         m_loop->on_unwatched_exit([this](const os::ExitStatus&) { m_supervisor->on_orphan_exit(); });
         wire_signals();
         m_loop->set_tick(tick_period, [this] { tick(); });
@@ -104,7 +122,13 @@ private:
             .work = *m_work,
             .items = *m_items,
             .events = *m_events,
+            .releases = *m_releases,
+            .deployer = *m_deployer,
             .apply = [this](const api::ApplyRequest& request) { return apply(request); },
+            .deploy =
+                [this](deploy::DeployRequest request, std::function<void(const deploy::DeployOutcome&)> done) {
+                    return start_deploy(std::move(request), std::move(done));
+                },
             .shut_down = [this](std::function<void()> done) { shut_down(std::move(done)); },
             .clock = m_clock,
             .pid = os::self_pid(),
@@ -180,10 +204,40 @@ private:
         std::string environment = request.environment.value_or(current.environment);
         if (file.empty())
             return Error("no app file given and none applied yet");
+        if (auto busy = m_deployer->busy_message(); !busy.empty())
+            return Error(busy);
         auto next = TRY(spec::load_app_file(file, environment));
         if (next.app != m_options.app)
             return Error(
                 fmt::format("{} is for app \"{}\", but this daemon runs \"{}\"", file, next.app, m_options.app));
+        if (next.deploy && !inside(next.file, m_deployer->paths().releases)) {
+            // An app file with [deploy] stands for its releases: what runs is the
+            // live release's own app file, and with none live yet, a deploy.
+            auto live = TRY(m_releases->live());
+            if (!live) {
+                api::ApplyOutcome outcome{{}, next.file, environment};
+                if (request.plan_only) {
+                    outcome.note = fmt::format(
+                        "nothing is deployed yet: tend up deploys {} from {}", next.deploy->ref, next.deploy->source);
+                    return outcome;
+                }
+                (void)m_settings->set("file", next.file);
+                (void)m_settings->set("environment", environment);
+                outcome.deploying = TRY(m_deployer->deploy(*next.deploy,
+                    {.who = request.who, .environment = environment}, [](const deploy::DeployOutcome& done) {
+                        say(done.ok ? fmt::format("release {} is live", done.release)
+                                    : fmt::format("deploy failed: {}", done.error));
+                    }));
+                outcome.note = fmt::format(
+                    "deploying {} from {} as release {}", next.deploy->ref, next.deploy->source, *outcome.deploying);
+                return outcome;
+            }
+            auto released = spec::load_app_file(live->file, environment);
+            if (!released)
+                return released.error().context(fmt::format("the live release {}", live->id));
+            released->deploy = next.deploy;  // the file given says how to deploy from now on
+            next = released.release_value();
+        }
         if (request.plan_only)
             return api::ApplyOutcome{spec::make_plan(current, next), next.file, environment};
         auto plan = TRY(m_supervisor->apply(next));
@@ -195,6 +249,73 @@ private:
             fmt::format("{}{} by {}: {}", next.file, environment.empty() ? "" : " --env " + environment, request.who,
                 plan.empty() ? "no changes" : "changes applied"));
         return api::ApplyOutcome{plan, next.file, environment};
+    }
+
+    static bool inside(const std::string& path, const std::string& directory)
+    {
+        return path.starts_with(directory + "/");
+    }
+
+    Result<std::int64_t> start_deploy(
+        deploy::DeployRequest request, std::function<void(const deploy::DeployOutcome&)> done)
+    {
+        if (m_shutting_down)
+            return Error("the daemon is shutting down");
+        const spec::AppSpec& current = m_supervisor->spec();
+        if (!current.deploy)
+            return Error(current.file.empty() ? std::string("no app file applied yet: run tend up first")
+                                              : fmt::format("{} has no [deploy] table", current.file));
+        return m_deployer->deploy(*current.deploy, std::move(request), std::move(done));
+    }
+
+    // Longest a switch waits, after the rollouts, for every group to be ready.
+    static std::chrono::milliseconds ready_deadline(const spec::AppSpec& next)
+    {
+        Duration longest = std::chrono::seconds(60);
+        for (const auto& [name, process] : next.processes)
+            longest = std::max(longest, process.ready.timeout);
+        return std::chrono::duration_cast<std::chrono::milliseconds>(longest + std::chrono::seconds(30));
+    }
+
+    // A deploy's or rollback's switch: processes roll to `next` (every group,
+    // changed or not: the code is new); jobs and items follow once all are
+    // ready. When one never gets ready, everything rolls back to what ran
+    // before, and `done` gets the failure once that has settled.
+    Result<void> switch_to(const spec::AppSpec& next, std::function<void(Result<void>)> done)
+    {
+        if (m_shutting_down)
+            return Error("the daemon is shutting down");
+        spec::AppSpec previous = m_supervisor->spec();
+        std::set<std::string> unchanged;
+        for (const spec::GroupChange& change : spec::make_plan(previous, next).groups) {
+            if (change.kind == spec::ChangeKind::Unchanged)
+                unchanged.insert(change.name);
+        }
+        auto deadline = ready_deadline(next);
+        auto undo = [this, previous, unchanged, deadline, done](const Error& why) {
+            m_events->record("deploy", "switch-undone", why.message());
+            auto back = m_supervisor->switch_to(previous, unchanged, deadline, [this, done, why](Result<void> settled) {
+                if (!settled)
+                    m_events->record("deploy", "undo-incomplete", settled.error().message());
+                done(why);
+            });
+            if (!back)
+                done(why);
+        };
+        TRY(m_supervisor->switch_to(next, unchanged, deadline, [this, next, done, undo](Result<void> outcome) {
+            if (outcome)
+                outcome = m_scheduler->apply(next);
+            if (!outcome) {
+                undo(outcome.error());
+                return;
+            }
+            m_work->apply(next);
+            (void)m_settings->set("file", next.file);
+            (void)m_settings->set("environment", next.environment);
+            m_events->record("daemon", "apply", fmt::format("{} (a release) switched to", next.file));
+            done(Ok{});
+        }));
+        return Ok{};
     }
 
     void wire_signals()
@@ -228,17 +349,20 @@ private:
         if (m_shutting_down)
             return;
         m_shutting_down = true;
-        // Item steps stop first (their items go back to the queue), then job runs
-        // (recorded as stopped), then the process groups.
-        m_work->shut_down([this] {
-            m_scheduler->shut_down([this] {
-                m_supervisor->shut_down([this] {
-                    m_events->record("daemon", "stopped", "every process has stopped");
-                    (void)m_events->flush();
-                    for (auto& waiter : m_shutdown_waiters)
-                        waiter();
-                    // Let the answers reach their callers before the loop ends.
-                    m_loop->add_timer(std::chrono::milliseconds(20), [this] { m_loop->stop(); });
+        // A deploy's step stops first (the deploy fails), then item steps (their
+        // items go back to the queue), then job runs (recorded as stopped), then
+        // the process groups.
+        m_deployer->shut_down([this] {
+            m_work->shut_down([this] {
+                m_scheduler->shut_down([this] {
+                    m_supervisor->shut_down([this] {
+                        m_events->record("daemon", "stopped", "every process has stopped");
+                        (void)m_events->flush();
+                        for (auto& waiter : m_shutdown_waiters)
+                            waiter();
+                        // Let the answers reach their callers before the loop ends.
+                        m_loop->add_timer(std::chrono::milliseconds(20), [this] { m_loop->stop(); });
+                    });
                 });
             });
         });
@@ -249,6 +373,7 @@ private:
         m_supervisor->tick();
         m_scheduler->tick();
         m_work->tick();
+        m_deployer->tick();
         m_own_log->tick();
         (void)m_events->flush();
     }
@@ -283,6 +408,8 @@ private:
     std::unique_ptr<schedule::Scheduler> m_scheduler;
     std::unique_ptr<store::Items> m_items;
     std::unique_ptr<jobs::Work> m_work;
+    std::unique_ptr<store::Releases> m_releases;
+    std::unique_ptr<deploy::Deployer> m_deployer;
     std::unique_ptr<api::DaemonControl> m_control;
     std::unique_ptr<api::Server> m_server;
     std::vector<std::function<void()>> m_shutdown_waiters;

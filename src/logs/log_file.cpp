@@ -37,6 +37,8 @@ Result<void> LogFile::open()
 
 void LogFile::append(std::string_view records, std::size_t lines)
 {
+    if (m_tap)
+        m_tap(records);
     if (m_dropped_bytes > 0)
         report_drops_if_any();
     if (m_dropped_bytes > 0 || !write_out(records)) {

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "base/time.h"
@@ -50,6 +51,8 @@ public:
     void tick();
 
     void set_policy(const RotationPolicy& policy) { m_policy = policy; }
+    // Sees every batch of records appended (written or dropped), e.g. to keep the last lines of a step.
+    void set_tap(std::function<void(std::string_view records)> tap) { m_tap = std::move(tap); }
     [[nodiscard]] const std::string& path() const { return m_path; }
     [[nodiscard]] std::uint64_t dropped_bytes() const { return m_dropped_bytes; }
 
@@ -80,6 +83,7 @@ private:
     pid_t m_compressor = 0;
     std::string m_compressing;
     std::shared_ptr<LogFile*> m_self;
+    std::function<void(std::string_view)> m_tap;
 };
 
 }  // namespace tend::logs

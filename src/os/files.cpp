@@ -190,6 +190,49 @@ Result<FileIdentity> identity_of(const std::string& path)
         static_cast<std::uint64_t>(st.st_size)};
 }
 
+PathKind kind_of(const std::string& path)
+{
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) != 0)
+        return PathKind::Missing;
+    if (S_ISREG(info.st_mode))
+        return PathKind::Regular;
+    if (S_ISDIR(info.st_mode))
+        return PathKind::Directory;
+    if (S_ISLNK(info.st_mode))
+        return PathKind::Symlink;
+    return PathKind::Other;
+}
+
+Result<void> make_symlink(const std::string& target, const std::string& link)
+{
+    if (::symlink(target.c_str(), link.c_str()) != 0)
+        return Error::from_errno(fmt::format("symlink {} -> {}", link, target));
+    return Ok{};
+}
+
+Result<void> replace_symlink(const std::string& target, const std::string& link)
+{
+    std::string temp = fmt::format("{}.new-{}", link, ::getpid());
+    (void)::unlink(temp.c_str());
+    TRY(make_symlink(target, temp));
+    if (::rename(temp.c_str(), link.c_str()) != 0) {
+        Error error = Error::from_errno(fmt::format("rename {} to {}", temp, link));
+        (void)::unlink(temp.c_str());
+        return error;
+    }
+    return Ok{};
+}
+
+std::optional<std::string> read_symlink(const std::string& link)
+{
+    char buffer[PATH_MAX];
+    ssize_t length = ::readlink(link.c_str(), buffer, sizeof buffer);
+    if (length < 0)
+        return std::nullopt;
+    return std::string(buffer, static_cast<std::size_t>(length));
+}
+
 Result<void> rename_file(const std::string& from, const std::string& to)
 {
     if (::rename(from.c_str(), to.c_str()) != 0)

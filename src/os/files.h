@@ -81,6 +81,18 @@ struct DirectoryEntry {
 // Regular files in a directory whose names start with `prefix`, sorted by name.
 Result<std::vector<DirectoryEntry>> list_files(const std::string& directory, std::string_view prefix);
 
+// What a path names, without following a final symlink (lstat).
+enum class PathKind { Missing, Regular, Directory, Symlink, Other };
+PathKind kind_of(const std::string& path);
+
+// Creates a symlink at `link` pointing to `target`.
+Result<void> make_symlink(const std::string& target, const std::string& link);
+// Points `link` at `target` atomically: a new symlink beside it, then rename(2)
+// over it, so readers see the old target or the new one, never none.
+Result<void> replace_symlink(const std::string& target, const std::string& link);
+// The target of a symlink; nullopt when `link` is missing or not a symlink.
+std::optional<std::string> read_symlink(const std::string& link);
+
 // Makes a pipe's buffer as large as `bytes` or as large as the kernel allows
 // (pipe-max-size without CAP_SYS_RESOURCE); returns the size it got.
 int grow_pipe(int fd, int bytes);

@@ -105,7 +105,7 @@ void JobRun::start(std::function<void(const RunOutcome&)> done)
         m_pid, guarded(m_self, [](JobRun& self, const os::ExitStatus& exit) { self.on_exit(exit); }));
     auto start_ticks = os::read_process(m_pid).value_or(os::ProcessInfo{}).start_ticks;
     (void)m_context.live.add({m_name, m_pid, static_cast<std::int64_t>(start_ticks)});
-    if (!m_request.item)
+    if (!m_request.item && !m_request.quiet)
         m_context.events.record(m_spec->name, "run-started",
             fmt::format("run #{} ({}{}) pid {}: {}", m_request.id, m_request.trigger,
                 m_request.attempt > 1 ? fmt::format(", attempt {}", m_request.attempt) : std::string(), m_pid,

@@ -44,6 +44,7 @@ struct RunRequest {
     std::optional<std::string> item;  // `{item}` in argv elements and TEND_ITEM, never through a shell
     std::string step;  // TEND_STEP, for item steps
     std::string name;  // in the log and events; default JOB#ID
+    bool quiet = false;  // no run-started event: the caller records its own (deploy steps)
 };
 
 class JobRun {

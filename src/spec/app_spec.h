@@ -165,8 +165,8 @@ struct JobSpec {
     bool operator==(const JobSpec& other) const = default;
 };
 
-// [deploy]: where releases come from and the steps that make one ready.
-// (Issue 7 in progress: read and checked here; deploying is not built yet.)
+// [deploy]: where releases come from and the steps that make one ready
+// (carried out by deploy/, see docs/deploys.md).
 struct DeploySpec {
     std::string source;  // a git URL, or a local path (absolute)
     std::string ref = "main";

@@ -558,8 +558,8 @@ std::string settings_reference()
         if (setting.jobs)
             shared.push_back(fmt::format("`{}`", setting.key));
     }
-    section(Section::Deploy, "`[deploy]`",
-        "Where releases come from and how one is made ready. (Read and checked; `tend deploy` is not built yet.)");
+    section(
+        Section::Deploy, "`[deploy]`", "Where releases come from and how one is made ready; see `docs/deploys.md`.");
     section(Section::Job, "`[job.NAME]`",
         fmt::format("A command run on a schedule or with `tend run NAME`. These keys of processes apply too: {}. "
                     "Each run is recorded (`tend history`) and its output goes to `logs/NAME.log` as instance "

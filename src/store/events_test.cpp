@@ -32,7 +32,7 @@ TEST_F(EventLogTest, MigratesAndStoresEventsAcrossReopen)
     {
         auto db = Database::open(path());
         ASSERT_TRUE(db) << db.error().message();
-        EXPECT_EQ((*db)->schema_version(), 3);
+        EXPECT_EQ((*db)->schema_version(), 4);
         EventLog log(**db, *m_loop);
         log.record("web.0", "started", "pid 42");
         log.record("web.1", "started", "pid 43");

@@ -86,6 +86,36 @@ CREATE TABLE item_events (
 );
 CREATE INDEX item_events_by_item ON item_events (item, id);
 )sql"},
+    Migration{"releases and their deploy steps", R"sql(
+CREATE TABLE releases (
+    id           INTEGER PRIMARY KEY,
+    ref          TEXT    NOT NULL,
+    sha          TEXT    NOT NULL DEFAULT '',
+    directory    TEXT    NOT NULL DEFAULT '',
+    file         TEXT    NOT NULL DEFAULT '',
+    environment  TEXT    NOT NULL DEFAULT '',
+    state        TEXT    NOT NULL,
+    who          TEXT    NOT NULL,
+    created_us   INTEGER NOT NULL,
+    ended_us     INTEGER,
+    live_us      INTEGER,
+    error        TEXT    NOT NULL DEFAULT '',
+    removed      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX releases_by_state ON releases (state, id);
+
+CREATE TABLE release_steps (
+    id          INTEGER PRIMARY KEY,
+    release     INTEGER NOT NULL,
+    kind        TEXT    NOT NULL,
+    command     TEXT    NOT NULL DEFAULT '',
+    started_us  INTEGER NOT NULL,
+    ended_us    INTEGER,
+    outcome     TEXT    NOT NULL DEFAULT 'running',
+    detail      TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX release_steps_by_release ON release_steps (release, id);
+)sql"},
 };
 
 }  // namespace

@@ -158,6 +158,14 @@ void Group::replace_all(std::string reason, std::function<void(Result<void>)> do
     }
 }
 
+void Group::await_rollout(std::function<void(Result<void>)> done)
+{
+    if (replacing())
+        m_waiters.push_back(std::move(done));
+    else
+        m_context.loop.defer([done = std::move(done)] { done(Ok{}); });
+}
+
 void Group::replace(int index, std::string reason, std::function<void(Result<void>)> done)
 {
     for (const Replacement& queued : m_queue) {
@@ -258,8 +266,17 @@ void Group::apply(std::shared_ptr<const spec::ProcessSpec> spec, spec::ChangeKin
     if (kind == spec::ChangeKind::Changed) {
         // Instances made from here on (scaling, successors) get the new sockets.
         resize();
-        if (m_started)
-            replace_all("the app file changed");
+        if (!m_started)
+            return;
+        // Only instances not already running this spec (after a rollout that was undone, most still do).
+        m_wanted = true;
+        for (auto& instance : m_instances) {
+            if (!instance->launched_with(*m_spec))
+                replace(instance->index(), "the app file changed");
+        }
+        // A successor started from an older spec takes its slot, then is replaced in turn.
+        if (m_successor && !m_successor->launched_with(*m_spec))
+            replace(m_successor->index(), "the app file changed");
         return;
     }
     resize();

@@ -41,6 +41,8 @@ public:
     // Replaces every instance as the group's rollout says; `done` gets the
     // outcome once the last one is replaced or the first successor fails.
     void replace_all(std::string reason, std::function<void(Result<void>)> done = {});
+    // `done` gets the outcome of the replacement under way, or Ok at once when there is none.
+    void await_rollout(std::function<void(Result<void>)> done);
     // Replaces one instance (health, memory, age, or `tend restart web.2`).
     void replace(int index, std::string reason, std::function<void(Result<void>)> done = {});
 

@@ -145,6 +145,7 @@ void Instance::handle(Event event)
 void Instance::spawn()
 {
     const spec::ProcessSpec& spec = *m_spec;
+    m_launched = m_spec;
     int out_fd = -1;
     int err_fd = -1;
     if (m_resources.log != nullptr) {

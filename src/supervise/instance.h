@@ -89,6 +89,8 @@ public:
     void restart();
     // Takes new settings that need no restart (policies, timeouts).
     void update_spec(std::shared_ptr<const spec::ProcessSpec> spec) { m_spec = std::move(spec); }
+    // Whether the process running now (or last) was started with exactly `spec`.
+    [[nodiscard]] bool launched_with(const spec::ProcessSpec& spec) const { return m_launched && *m_launched == spec; }
 
     // Tick: updates CPU and memory of the whole tree from one process table scan.
     void sample(const ProcessSnapshot& snapshot, MonoTime now);
@@ -135,6 +137,7 @@ private:
 
     InstanceContext& m_context;
     std::shared_ptr<const spec::ProcessSpec> m_spec;
+    std::shared_ptr<const spec::ProcessSpec> m_launched;  // the spec of the last spawn
     int m_index;
     InstanceResources m_resources;
     std::string m_name;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "base/units.h"
 #include "os/files.h"
 
 namespace tend::supervise {
@@ -90,6 +91,94 @@ Result<spec::Plan> Supervisor::apply(const spec::AppSpec& next)
     m_spec = next;
     schedule_reconcile();
     return plan;
+}
+
+Result<spec::Plan> Supervisor::switch_to(const spec::AppSpec& next, const std::set<std::string>& replace_anyway,
+    std::chrono::milliseconds deadline, std::function<void(Result<void>)> done)
+{
+    spec::Plan plan = TRY(apply(next));
+    struct Pending {
+        std::size_t left = 1;  // one for the setup below
+        bool finished = false;
+        std::function<void(Result<void>)> done;
+    };
+    auto pending = std::make_shared<Pending>(Pending{.done = std::move(done)});
+    auto weak = std::weak_ptr<Supervisor*>(m_self);
+    auto one_done = [pending, weak, deadline](const Result<void>& outcome) {
+        if (pending->finished)
+            return;
+        if (!outcome) {
+            pending->finished = true;
+            pending->done(outcome);
+            return;
+        }
+        if (--pending->left > 0)
+            return;
+        pending->finished = true;
+        if (auto self = weak.lock())
+            (*self)->await_all_ready(deadline, std::move(pending->done));
+        else
+            pending->done(Error("the supervisor is gone"));
+    };
+    for (const spec::GroupChange& change : plan.groups) {
+        auto it = m_groups.find(change.name);
+        if (it == m_groups.end() || !it->second->started())
+            continue;
+        ++pending->left;
+        if (change.kind == spec::ChangeKind::Unchanged && replace_anyway.contains(change.name))
+            it->second->replace_all("new release", one_done);
+        else
+            it->second->await_rollout(one_done);
+    }
+    one_done(Ok{});
+    return plan;
+}
+
+void Supervisor::await_all_ready(std::chrono::milliseconds deadline, std::function<void(Result<void>)> done)
+{
+    auto waiter = std::make_shared<ReadyWaiter>(ReadyWaiter{.done = std::move(done)});
+    waiter->deadline = m_loop.add_timer(deadline, [this, waiter, deadline] {
+        waiter->deadline = 0;
+        std::erase(m_ready_waiters, waiter);
+        std::string why = not_ready();
+        waiter->done(Error(fmt::format("{} after {}", why.empty() ? "not ready" : why, format_duration(deadline))));
+    });
+    m_ready_waiters.push_back(waiter);
+    schedule_reconcile();
+}
+
+std::string Supervisor::not_ready() const
+{
+    for (const auto& [name, group] : m_groups) {
+        if (!group->wanted() && !group->start_when_ready)
+            continue;  // stopped on purpose
+        if (!group->started())
+            return fmt::format("{} has not started (waiting for {})", name, fmt::join(group->spec().after, ", "));
+        if (group->replacing())
+            return fmt::format("{} is still being replaced", name);
+        if (group->ready())
+            continue;
+        for (const InstanceStatus& member : group->status()) {
+            if (member.state != InstanceState::Running && member.state != InstanceState::Stopping)
+                return fmt::format("{} is not ready ({}{})", member.name, to_string(member.state),
+                    member.last_exit.empty() ? "" : ", last " + member.last_exit);
+        }
+        return fmt::format("{} is not ready", name);
+    }
+    return {};
+}
+
+void Supervisor::check_ready_waiters()
+{
+    if (m_ready_waiters.empty() || !not_ready().empty())
+        return;
+    auto waiters = std::move(m_ready_waiters);
+    m_ready_waiters.clear();
+    for (auto& waiter : waiters) {
+        if (waiter->deadline != 0)
+            m_loop.cancel_timer(waiter->deadline);
+        waiter->done(Ok{});
+    }
 }
 
 Result<Supervisor::Target> Supervisor::resolve(const std::string& target)
@@ -203,6 +292,7 @@ void Supervisor::reconcile()
             group.start();
         }
     }
+    check_ready_waiters();
 }
 
 void Supervisor::shut_down(std::function<void()> done)

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "loop/loop.h"
@@ -40,6 +41,15 @@ public:
     // Makes `next` the desired state and returns what changed. Fails without
     // changing anything when a group's log file cannot be opened.
     Result<spec::Plan> apply(const spec::AppSpec& next);
+
+    // Applies `next` and waits for it: `done` gets Ok once every group is
+    // replaced (also those in `replace_anyway` that the plan leaves unchanged:
+    // a new release's code) and every wanted group is ready; or the first
+    // failure: a successor that never got ready (its old instance still
+    // serves) or a group not ready by `deadline`. Undoing is the caller's:
+    // switching back to the spec it came from.
+    Result<spec::Plan> switch_to(const spec::AppSpec& next, const std::set<std::string>& replace_anyway,
+        std::chrono::milliseconds deadline, std::function<void(Result<void>)> done);
 
     // A target is a group name ("web") or an instance ("web.2").
     // `done` runs when the action has completed (for stop and restart).
@@ -74,6 +84,13 @@ private:
     void continue_shutdown();
     [[nodiscard]] bool dependencies_ready(const Group& group) const;
     [[nodiscard]] bool dependents_settled(const Group& group) const;
+    struct ReadyWaiter {
+        std::function<void(Result<void>)> done;
+        TimerId deadline = 0;
+    };
+    void await_all_ready(std::chrono::milliseconds deadline, std::function<void(Result<void>)> done);
+    void check_ready_waiters();
+    [[nodiscard]] std::string not_ready() const;  // the first group not ready, with why; empty when all are
 
     Loop& m_loop;
     store::EventLog& m_events;
@@ -89,6 +106,7 @@ private:
     bool m_shutting_down = false;
     bool m_final_sweep_done = false;
     std::function<void()> m_shutdown_done;
+    std::vector<std::shared_ptr<ReadyWaiter>> m_ready_waiters;
     std::shared_ptr<Supervisor*> m_self;
 };
 

@@ -1,0 +1,84 @@
+// Deploys and rollbacks, one at a time: the daemon's single owner of releases/,
+// shared/, current and the git mirror.
+//
+// Serialized in memory (no lock file to go stale): a second deploy or rollback
+// while one runs is refused with "deploy N in progress since T by USER". At
+// start, releases a killed daemon left building or ready are marked failed;
+// the live release (and the app file the daemon resumes with) never changed.
+// After each deploy or rollback, release directories past `keep` go (see
+// retention.h), removed by `rm -rf` in a child, one at a time.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "deploy/deployment.h"
+
+namespace tend::deploy {
+
+struct RollbackRequest {
+    std::optional<std::int64_t> release;  // none: the newest good release older than the live one
+    std::string who;
+};
+
+// What is under way, for "in progress" answers and `tend status`.
+struct Activity {
+    std::string kind;  // deploy | rollback
+    std::int64_t release = 0;
+    std::string who;
+    WallTime since;
+    std::string phase;
+};
+
+class Deployer {
+public:
+    Deployer(supervise::InstanceContext& instances, store::Releases& releases, store::EventLog& events,
+        DeployPaths paths, DeployHooks hooks, std::string log_directory);
+    ~Deployer();
+
+    // Opens logs/deploy.log and fails what a killed daemon left unfinished.
+    Result<void> start();
+
+    // Begins a deploy with `deploy` (the [deploy] in effect); `done` gets the
+    // outcome. While another deploy or rollback runs: an error with code EBUSY.
+    Result<std::int64_t> deploy(
+        const spec::DeploySpec& deploy, DeployRequest request, std::function<void(const DeployOutcome&)> done);
+    Result<std::int64_t> rollback(const RollbackRequest& request, std::function<void(const DeployOutcome&)> done);
+    // `done` also gets the outcome of what is under way; false when nothing is.
+    bool attach(std::function<void(const DeployOutcome&)> done);
+
+    [[nodiscard]] std::optional<Activity> activity() const;
+    // "deploy 4 in progress since 2026-11-22T08:00:00Z by ada (build)"
+    [[nodiscard]] std::string busy_message() const;
+
+    // Stops a running step (the deploy fails), then `done` once nothing of it runs.
+    void shut_down(std::function<void()> done);
+    void tick() { m_context.log->tick(); }
+
+    [[nodiscard]] const DeployPaths& paths() const { return m_context.paths; }
+
+private:
+    void finished(const DeployOutcome& outcome, std::int64_t switched_from, int keep);
+    void clean_up(std::int64_t switched_from, int keep);
+    void remove_next();
+    void notify(const DeployOutcome& outcome);
+
+    DeployContext m_context;
+    std::string m_log_directory;
+    std::unique_ptr<Deployment> m_deployment;
+    std::optional<Activity> m_rollback;
+    std::vector<std::function<void(const DeployOutcome&)>> m_waiters;
+    struct Removal {
+        std::int64_t release = 0;  // 0: a plan's checkout
+        std::string directory;
+    };
+    std::deque<Removal> m_removals;
+    std::unique_ptr<schedule::JobRun> m_remover;
+    std::function<void()> m_shutdown_done;
+    std::shared_ptr<Deployer*> m_self;
+};
+
+}  // namespace tend::deploy

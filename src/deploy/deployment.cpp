@@ -1,0 +1,467 @@
+#include "deploy/deployment.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fmt/format.h>
+
+#include "base/strings.h"
+#include "base/units.h"
+#include "logs/format.h"
+#include "os/files.h"
+#include "spec/parse.h"
+#include "supervise/guarded.h"
+
+namespace tend::deploy {
+
+using supervise::guarded;
+
+namespace {
+
+constexpr std::size_t kept_output_lines = 20;
+constexpr std::size_t kept_stdout_bytes = 4096;
+
+std::string parent_of(const std::string& path)
+{
+    std::size_t slash = path.rfind('/');
+    return slash == std::string::npos || slash == 0 ? std::string("/") : path.substr(0, slash);
+}
+
+}  // namespace
+
+Deployment::Deployment(DeployContext& context, spec::DeploySpec deploy, DeployRequest request)
+    : m_context(context)
+    , m_deploy(std::move(deploy))
+    , m_request(std::move(request))
+    , m_self(std::make_shared<Deployment*>(this))
+{
+    if (m_request.ref.empty())
+        m_request.ref = m_deploy.ref;
+    if (!m_request.environment)
+        m_request.environment = m_context.hooks.current().environment;
+}
+
+Deployment::~Deployment() = default;
+
+std::int64_t Deployment::now_us() const
+{
+    return to_micros(m_context.instances.loop.clock().wall_now());
+}
+
+std::string_view Deployment::phase() const
+{
+    switch (m_phase) {
+    case Phase::Fetch: return "fetch";
+    case Phase::Resolve: return "resolve";
+    case Phase::Checkout: return "checkout";
+    case Phase::Shared: return "shared";
+    case Phase::Build: return "build";
+    case Phase::Check: return "check";
+    case Phase::Load: return "load";
+    case Phase::Release: return "release";
+    case Phase::Switch: return "switch";
+    case Phase::Done: return "done";
+    case Phase::Failed: return "failed";
+    }
+    return "?";
+}
+
+Result<void> Deployment::start(std::function<void(const DeployOutcome&)> done)
+{
+    m_done = std::move(done);
+    m_since = m_context.instances.loop.clock().wall_now();
+    if (!m_request.plan_only) {
+        m_release = store::Release{.ref = m_request.ref,
+            .environment = *m_request.environment,
+            .state = "building",
+            .who = m_request.who,
+            .created_us = to_micros(m_since)};
+        m_release.id = TRY(m_context.releases.create(m_release));
+        m_context.events.record("deploy", "deploy-started",
+            fmt::format("release {} of {} by {} from {}", m_release.id, m_request.ref, m_request.who, m_deploy.source));
+    }
+    m_outcome.release = m_release.id;
+    m_context.log->note(fmt::format("deploy#{}", m_release.id),
+        fmt::format("{} {} from {} by {}", m_request.plan_only ? "plan for" : "deploy of", m_request.ref,
+            m_deploy.source, m_request.who));
+    m_context.instances.loop.defer(guarded(m_self, [](Deployment& self) { self.enter(Phase::Fetch); }));
+    return Ok{};
+}
+
+void Deployment::enter(Phase phase)
+{
+    m_phase = phase;
+    if (!m_stop_reason.empty()) {
+        fail(m_stop_reason);
+        return;
+    }
+    const DeployPaths& paths = m_context.paths;
+    std::deque<Command> commands;
+    switch (phase) {
+    case Phase::Fetch:
+        if (os::kind_of(paths.mirror) == os::PathKind::Directory) {
+            commands.push_back({"fetch", git::set_source(paths.mirror, m_deploy.source), paths.state});
+            commands.push_back({"fetch", git::fetch(paths.mirror), paths.state});
+        } else {
+            // Cloned beside it and renamed once whole, so a cut clone never passes for a mirror.
+            std::string partial = paths.mirror + ".partial";
+            if (os::kind_of(partial) != os::PathKind::Missing)
+                commands.push_back({"fetch", {"rm", "-rf", "--", partial}, paths.state});
+            commands.push_back({"fetch", git::clone_mirror(m_deploy.source, partial), paths.state});
+            commands.push_back({"fetch", {"mv", "-T", "--", partial, paths.mirror}, paths.state});
+        }
+        run_commands(std::move(commands), Phase::Resolve);
+        return;
+    case Phase::Resolve:
+        m_stdout.clear();
+        commands.push_back({"resolve", git::resolve(paths.mirror, m_request.ref), paths.state});
+        run_commands(std::move(commands), Phase::Checkout);
+        return;
+    case Phase::Checkout: {
+        std::string sha = std::string(trim(m_stdout));
+        if (!git::is_full_sha(sha)) {
+            fail(fmt::format("ref \"{}\" resolved to \"{}\", not a commit", m_request.ref, sha));
+            return;
+        }
+        m_release.sha = sha;
+        m_outcome.sha = sha;
+        std::string name = m_request.plan_only ? ".plan-" + sha.substr(0, 7) : git::release_name(m_release.id, sha);
+        m_directory = fmt::format("{}/{}", paths.releases, name);
+        m_outcome.directory = m_directory;
+        if (!m_request.plan_only) {
+            m_release.directory = m_directory;
+            (void)m_context.releases.update(m_release);
+        }
+        if (auto made = os::make_directories(paths.releases, 0755); !made) {
+            fail(made.error().message());
+            return;
+        }
+        if (os::kind_of(m_directory) != os::PathKind::Missing)
+            commands.push_back({"checkout", {"rm", "-rf", "--", m_directory}, paths.state});
+        commands.push_back({"checkout", git::clone_release(paths.mirror, m_directory), paths.state});
+        commands.push_back({"checkout", git::checkout(m_directory, sha), paths.state});
+        run_commands(std::move(commands), Phase::Shared);
+        return;
+    }
+    case Phase::Shared: link_shared(); return;
+    case Phase::Build:
+        for (const auto& argv : m_deploy.build)
+            commands.push_back({"build", argv, m_directory});
+        run_commands(std::move(commands), Phase::Check);
+        return;
+    case Phase::Check:
+        for (const auto& argv : m_deploy.check)
+            commands.push_back({"check", argv, m_directory});
+        run_commands(std::move(commands), Phase::Load);
+        return;
+    case Phase::Load: load(); return;
+    case Phase::Release:
+        for (const auto& argv : m_deploy.release)
+            commands.push_back({"release", argv, m_directory});
+        run_commands(std::move(commands), Phase::Switch);
+        return;
+    case Phase::Switch: switch_over(); return;
+    case Phase::Done:
+    case Phase::Failed: return;
+    }
+}
+
+void Deployment::run_commands(std::deque<Command> commands, Phase then)
+{
+    if (!m_stop_reason.empty()) {
+        fail(m_stop_reason);
+        return;
+    }
+    if (commands.empty()) {
+        m_context.instances.loop.defer(guarded(m_self, [then](Deployment& self) { self.enter(then); }));
+        return;
+    }
+    Command command = std::move(commands.front());
+    commands.pop_front();
+    run_command(std::move(command),
+        [this, rest = std::move(commands), then]() mutable { run_commands(std::move(rest), then); });
+}
+
+std::shared_ptr<const spec::JobSpec> Deployment::step_spec(const Command& command) const
+{
+    spec::JobSpec job;
+    job.name = "deploy";
+    job.process.name = "deploy";
+    job.process.argv = command.argv;
+    job.process.cwd = command.cwd;
+    job.process.env = m_deploy.env;
+    for (const auto& [key, value] : git::environment())
+        job.process.env.emplace(key, value);
+    job.process.env["TEND_REF"] = m_request.ref;
+    job.process.env["TEND_SHARED"] = m_context.paths.shared;
+    if (m_release.id != 0)
+        job.process.env["TEND_RELEASE"] = std::to_string(m_release.id);
+    if (!m_release.sha.empty())
+        job.process.env["TEND_SHA"] = m_release.sha;
+    if (!m_directory.empty())
+        job.process.env["TEND_RELEASE_DIR"] = m_directory;
+    job.timeout = m_deploy.timeout;
+    return std::make_shared<const spec::JobSpec>(std::move(job));
+}
+
+void Deployment::run_command(Command command, std::function<void()> next)
+{
+    std::string shown = join_command(command.argv);
+    std::int64_t step = begin_step(command.step, shown);
+    m_output.clear();
+    ++m_steps;
+    schedule::RunRequest request{.id = m_release.id,
+        .trigger = "deploy",
+        .step = command.step,
+        .name = fmt::format("deploy#{}.{}", m_release.id, m_steps),
+        .quiet = true};
+    m_context.log->note(request.name, fmt::format("{}: {}", command.step, shown));
+    m_run = std::make_unique<schedule::JobRun>(m_context.instances, step_spec(command), m_context.log, request);
+    auto started = m_context.instances.loop.now();
+    m_run->start(guarded(m_self,
+        [step, started, kind = command.step, next = std::move(next)](
+            Deployment& self, const schedule::RunOutcome& outcome) {
+            // The run is destroyed once its callback chain has unwound.
+            self.m_context.instances.loop.defer([run = std::shared_ptr<schedule::JobRun>(std::move(self.m_run))] {});
+            auto took
+                = std::chrono::duration_cast<std::chrono::milliseconds>(self.m_context.instances.loop.now() - started);
+            if (outcome.state == "succeeded") {
+                self.end_step(step, true, format_duration(took));
+                next();
+                return;
+            }
+            std::string detail = schedule::describe(outcome);
+            if (std::string said = self.telling_line(); !said.empty())
+                detail += ": " + said;
+            self.end_step(step, false, detail);
+            if (!self.m_stop_reason.empty())
+                self.fail(self.m_stop_reason);
+            else if (kind == "resolve")
+                self.fail(fmt::format(
+                    "unknown ref \"{}\": not a branch, tag or commit of {}", self.m_request.ref, self.m_deploy.source));
+            else
+                self.fail(fmt::format("{} {}", kind, detail));  // "check failed (exit 1): LAST LINE"
+        }));
+}
+
+std::string Deployment::telling_line() const
+{
+    // git says what went wrong first ("fatal: '/x' does not appear to be a git
+    // repository") and then generic advice; other tools print an error and
+    // end with a summary: the first error line, and the last line when it differs.
+    if (m_output.empty())
+        return {};
+    const std::string* error = nullptr;
+    for (const std::string& line : m_output) {
+        if (line.starts_with("fatal:") || line.starts_with("error:"))
+            return line;
+        std::string lower = line;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (error == nullptr && lower.find("error") != std::string::npos)
+            error = &line;
+    }
+    if (error == nullptr || *error == m_output.back())
+        return m_output.back();
+    return fmt::format("{} ... {}", *error, m_output.back());
+}
+
+void Deployment::observe(std::string_view records)
+{
+    if (!m_run)
+        return;
+    while (!records.empty()) {
+        std::size_t end = records.find('\n');
+        std::string_view line = records.substr(0, end);
+        records = end == std::string_view::npos ? std::string_view() : records.substr(end + 1);
+        auto record = logs::parse_record(line);
+        if (!record || record->instance != m_run->name() || record->stream.starts_with("tend"))
+            continue;
+        if (!trim(record->text).empty()) {
+            m_output.emplace_back(record->text);
+            if (m_output.size() > kept_output_lines)
+                m_output.pop_front();
+        }
+        if (record->stream.starts_with("out") && m_stdout.size() < kept_stdout_bytes) {
+            m_stdout += record->text;
+            if (!record->stream.ends_with("+"))
+                m_stdout += '\n';
+        }
+    }
+}
+
+void Deployment::link_shared()
+{
+    std::int64_t step = begin_step("shared", fmt::format("{}", fmt::join(m_deploy.shared, " ")));
+    std::deque<Command> removals;
+    for (const std::string& path : m_deploy.shared) {
+        std::string in_release = fmt::format("{}/{}", m_directory, path);
+        switch (os::kind_of(in_release)) {
+        case os::PathKind::Missing: break;
+        case os::PathKind::Directory:
+            // The repository's copy gives way to the shared one.
+            removals.push_back({"shared", {"rm", "-rf", "--", in_release}, m_directory});
+            break;
+        default:
+            end_step(step, false, fmt::format("{} is a file in the repository", path));
+            fail(fmt::format("shared path \"{}\" is a file in the repository at {}; a shared path must be a "
+                             "directory or absent there",
+                path, m_release.sha.substr(0, 7)));
+            return;
+        }
+    }
+    auto link_all = [this, step] {
+        for (const std::string& path : m_deploy.shared) {
+            std::string in_release = fmt::format("{}/{}", m_directory, path);
+            std::string in_shared = fmt::format("{}/{}", m_context.paths.shared, path);
+            Result<void> linked = Ok{};
+            if (os::kind_of(in_shared) == os::PathKind::Missing)
+                linked = os::make_directories(in_shared, 0755);
+            if (linked)
+                linked = os::make_directories(parent_of(in_release), 0755);
+            if (linked)
+                linked = os::make_symlink(in_shared, in_release);
+            if (!linked) {
+                end_step(step, false, linked.error().message());
+                fail(fmt::format("shared path \"{}\": {}", path, linked.error().message()));
+                return;
+            }
+        }
+        end_step(step, true, "");
+        enter(Phase::Build);
+    };
+    if (removals.empty()) {
+        m_context.instances.loop.defer(guarded(m_self, [link_all](Deployment&) { link_all(); }));
+        return;
+    }
+    // Each removal is a step of its own; linking follows the last.
+    auto remaining = std::make_shared<std::deque<Command>>(std::move(removals));
+    auto next = std::make_shared<std::function<void()>>();
+    *next = [this, remaining, next, link_all] {
+        if (remaining->empty()) {
+            link_all();
+            return;
+        }
+        Command command = std::move(remaining->front());
+        remaining->pop_front();
+        run_command(std::move(command), [next] { (*next)(); });
+    };
+    (*next)();
+}
+
+void Deployment::load()
+{
+    const spec::AppSpec& current = m_context.hooks.current();
+    std::string file = m_directory + "/tend.toml";
+    std::int64_t step = begin_step("load", file);
+    auto next = spec::load_app_file(file, *m_request.environment);
+    const std::string& app = m_context.instances.app;
+    if (next && next->app != app)
+        next = Error(fmt::format("{} is for app \"{}\", but this daemon runs \"{}\"", file, next->app, app));
+    if (!next) {
+        end_step(step, false, next.error().message());
+        fail(fmt::format("the release's app file is not valid: {}", next.error().message()));
+        return;
+    }
+    // A release without [deploy] keeps deploying the way this one did.
+    if (!next->deploy)
+        next->deploy = m_deploy;
+    m_outcome.plan = spec::make_plan(current, *next);
+    m_next = next.release_value();
+    end_step(step, true, "");
+    if (m_request.plan_only) {
+        m_outcome.ok = true;
+        m_phase = Phase::Done;
+        finish();
+        return;
+    }
+    m_release.file = m_next->file;
+    m_release.state = "ready";
+    (void)m_context.releases.update(m_release);
+    enter(Phase::Release);
+}
+
+void Deployment::switch_over()
+{
+    std::int64_t step = begin_step("switch", m_directory);
+    m_context.log->note(fmt::format("deploy#{}", m_release.id), "switching: each group rolls to the new release");
+    auto begun = m_context.hooks.switch_to(*m_next, guarded(m_self, [step](Deployment& self, Result<void> outcome) {
+        if (!outcome) {
+            self.end_step(step, false, outcome.error().message());
+            self.fail(fmt::format("switch failed: {}", outcome.error().message()));
+            return;
+        }
+        std::int64_t now = self.now_us();
+        auto live = self.m_context.releases.make_live(self.m_release.id, now);
+        auto linked = os::replace_symlink(self.m_directory, self.m_context.paths.current);
+        self.end_step(step, true, linked ? "" : linked.error().message());
+        if (!live)
+            self.m_context.events.record("deploy", "store-failed", live.error().message());
+        self.m_release.state = "live";
+        self.m_release.ended_us = now;
+        self.m_phase = Phase::Done;
+        self.m_outcome.ok = true;
+        self.m_context.events.record("deploy", "deploy-live",
+            fmt::format("release {} ({} at {}) is live, by {}", self.m_release.id, self.m_request.ref,
+                self.m_release.sha.substr(0, 7), self.m_request.who));
+        self.m_context.log->note(fmt::format("deploy#{}", self.m_release.id), "live");
+        self.finish();
+    }));
+    if (!begun) {
+        end_step(step, false, begun.error().message());
+        fail(fmt::format("switch failed: {}", begun.error().message()));
+    }
+}
+
+void Deployment::stop(const std::string& why)
+{
+    if (m_phase == Phase::Done || m_phase == Phase::Failed || !m_stop_reason.empty())
+        return;
+    m_stop_reason = why;
+    if (m_run)
+        m_run->stop(why);
+}
+
+void Deployment::fail(std::string why)
+{
+    if (m_phase == Phase::Failed || m_phase == Phase::Done)
+        return;
+    m_phase = Phase::Failed;
+    m_outcome.ok = false;
+    m_outcome.error = why;
+    m_context.log->note(fmt::format("deploy#{}", m_release.id), fmt::format("failed: {}", why));
+    if (!m_request.plan_only) {
+        m_release.state = "failed";
+        m_release.error = why;
+        m_release.ended_us = now_us();
+        (void)m_context.releases.update(m_release);
+        m_context.events.record("deploy", "deploy-failed", fmt::format("release {}: {}", m_release.id, why));
+    }
+    finish();
+}
+
+void Deployment::finish()
+{
+    if (!m_done)
+        return;
+    m_context.instances.loop.defer(guarded(m_self, [](Deployment& self) {
+        auto done = std::move(self.m_done);
+        self.m_done = nullptr;
+        if (done)
+            done(self.m_outcome);
+    }));
+}
+
+std::int64_t Deployment::begin_step(std::string_view kind, std::string_view command)
+{
+    if (m_request.plan_only)
+        return 0;
+    auto step = m_context.releases.begin_step(m_release.id, kind, command, now_us());
+    return step ? *step : 0;
+}
+
+void Deployment::end_step(std::int64_t step, bool ok, std::string_view detail)
+{
+    if (step != 0)
+        (void)m_context.releases.end_step(step, ok ? "ok" : "failed", detail, now_us());
+}
+
+}  // namespace tend::deploy

@@ -1,0 +1,351 @@
+"""Deploys from a local git repository of a real app: releases, the rolling
+switch under load on 127.0.0.1, automatic rollback, `tend rollback`, no
+deploy window for jobs, and every way a deploy can fail with the live release
+untouched."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import urllib.request
+
+import pytest
+
+from conftest import APPS, BINARY, Load, alive, pids_with_marker, wait_until
+
+RELEASE_APP = APPS / "release"
+needs_gunicorn = pytest.mark.skipif(not shutil.which("gunicorn"), reason="gunicorn is installed by scripts/deps.sh test")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Repo:
+    """A git repository the tests commit releases into."""
+
+    def __init__(self, path):
+        self.path = path
+        path.mkdir()
+        self.git("init", "-q", "-b", "main")
+
+    def git(self, *args):
+        return subprocess.run(["git", "-C", str(self.path), "-c", "user.name=tend", "-c", "user.email=tend@localhost",
+                               *args], check=True, capture_output=True, text=True).stdout.strip()
+
+    def write(self, name, text):
+        target = self.path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+    def remove(self, name):
+        (self.path / name).unlink()
+
+    def commit(self, message):
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+
+def web_app_file(port, repo, extra=""):
+    return f"""
+app = "e2e"
+[process.web]
+command = ["env", "-u", "LISTEN_FDS", "gunicorn", "--bind", "fd://3", "--workers", "2", "--graceful-timeout", "10", "--preload", "wsgi:app"]
+listen = ["127.0.0.1:{port}"]
+ready = {{ notify = true, timeout = "20s" }}
+instances = 2
+stop_timeout = "15s"
+
+[process.worker]
+command = ["python3", "worker.py"]
+{extra}
+[job.hold]
+command = ["python3", "job.py"]
+
+[job.tick]
+command = ["true"]
+schedule = "every 1s"
+
+[deploy]
+source = "{repo}"
+check = ["python3 check.py"]
+shared = ["uploads"]
+keep = 10
+"""
+
+
+def get(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+        return response.read().decode().split()[0]
+
+
+def releases(tend):
+    return {r["id"]: r for r in json.loads(tend.run("releases", "--json", check=0).stdout)["releases"]}
+
+
+def deploy(tend, *args, expect=0):
+    result = tend.run("deploy", *args, timeout=180)
+    assert result.returncode == expect, f"tend deploy exited {result.returncode}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@needs_gunicorn
+def test_deploys_switch_under_load_and_failed_ones_never_take_over(tend, tmp_path):
+    port = free_port()
+    repo = Repo(tmp_path / "repo")
+    for name in ("wsgi.py", "worker.py", "job.py", "check.py"):
+        shutil.copy(RELEASE_APP / name, repo.path / name)
+    repo.write("version.txt", "v1\n")
+    repo.write("tend.toml", web_app_file(port, repo.path))
+    v1 = repo.commit("v1")
+    tend.write(web_app_file(port, repo.path))
+
+    # A fresh host: `tend up` deploys the configured ref and answers once it is live.
+    up = tend.up()
+    assert "release 1 (" in up.stdout and "is live" in up.stdout, up.stdout
+    assert get(port) == "v1"
+    home = tend.home / "e2e"
+    assert os.readlink(home / "current") == str(home / "releases" / f"1-{v1[:7]}")
+    assert (home / "releases" / f"1-{v1[:7]}" / "uploads").resolve() == home / "shared" / "uploads"
+
+    # A job started in release 1 is held running across the deploy of release 2.
+    tend.run("run", "hold", check=0)
+    wait_until(lambda: any(r["state"] == "running" for r in json.loads(
+        tend.run("history", "hold", "--json", check=0).stdout)), 15, "the job to run")
+
+    repo.write("version.txt", "v2\n")
+    repo.write("tend.toml", web_app_file(port, repo.path, extra='[process.extra]\ncommand = ["python3", "worker.py"]\n'))
+    repo.commit("v2: new code and one more worker")
+    with Load(port) as load:
+        load.wait_for_requests(30)
+        result = deploy(tend)
+        assert "release 2 (" in result.stdout and "is live" in result.stdout
+        load.wait_for_requests(30)
+        assert get(port) == "v2"
+        assert load.bodies[-1].startswith("v2")
+        assert any(body.startswith("v1") for body in load.bodies)
+    assert load.failures == [], f"{len(load.failures)} of {load.count} failed: {load.failures[:5]}"
+    assert tend.instance("extra.0")["state"] == "running"
+
+    # The job finishes in its old release; a new run starts in the new one.
+    (home / "shared" / "uploads" / "go").write_text("")
+    runs_file = home / "shared" / "uploads" / "job-runs.txt"
+    wait_until(lambda: runs_file.exists() and runs_file.read_text().count("\n") == 1, 20, "the held job to end")
+    tend.run("run", "hold", "--wait", check=0)
+    first, second = runs_file.read_text().splitlines()
+    assert first.startswith("v1 ") and first.endswith(f"/releases/1-{v1[:7]}"), first
+    assert second.startswith("v2 ") and "/releases/2-" in second, second
+
+    # A release whose check fails never switches.
+    repo.write("broken", "")
+    repo.commit("v3: check fails")
+    with Load(port) as load:
+        load.wait_for_requests(20)
+        result = deploy(tend, expect=1)
+        assert "check failed (exit 1): check: this release is broken" in result.stderr, result.stderr
+        load.wait_for_requests(20)
+    assert load.failures == [], load.failures[:5]
+    assert get(port) == "v2"
+
+    # A release whose web never gets ready (--preload: gunicorn imports the app before it says READY)
+    # is switched back while the old instances serve.
+    repo.remove("broken")
+    repo.write("wsgi.py", "raise ImportError('this release cannot start')\n")
+    repo.commit("v4: web never ready")
+    web_before = {tend.instance(f"web.{i}")["pid"] for i in range(2)}
+    with Load(port) as load:
+        load.wait_for_requests(20)
+        result = deploy(tend, expect=1)
+        assert "never became ready" in result.stderr, result.stderr
+        load.wait_for_requests(20)
+    assert load.failures == [], f"{len(load.failures)} of {load.count} failed: {load.failures[:5]}"
+    assert get(port) == "v2"
+    assert {tend.instance(f"web.{i}")["pid"] for i in range(2)} == web_before, tend.run("status", "--events", "-n", "60").stdout
+    assert all(alive(pid) for pid in web_before)
+
+    states = {n: r["state"] for n, r in releases(tend).items()}
+    assert states == {1: "previous", 2: "live", 3: "failed", 4: "failed"}, states
+    assert "check failed" in releases(tend)[3]["error"]
+    assert os.readlink(home / "current").startswith(str(home / "releases" / "2-"))
+    # Failed releases are never rollback targets.
+    refused = tend.run("rollback", "3")
+    assert refused.returncode == 2 and "failed releases are never rollback targets" in refused.stderr
+
+    # Rolling back to release 1 under load: its app file comes back too (no `extra`).
+    with Load(port) as load:
+        load.wait_for_requests(20)
+        tend.run("rollback", check=0, timeout=180)
+        load.wait_for_requests(30)
+    assert load.failures == [], f"{len(load.failures)} of {load.count} failed: {load.failures[:5]}"
+    assert get(port) == "v1"
+    assert "extra" not in {g["name"] for g in tend.status()["groups"]}
+    states = {n: r["state"] for n, r in releases(tend).items()}
+    assert states[1] == "live" and states[2] == "previous", states
+    assert os.readlink(home / "current") == str(home / "releases" / f"1-{v1[:7]}")
+
+    # Every step of every deploy is recorded with its outcome and duration.
+    steps = releases(tend)[2]["steps"]
+    assert [s["kind"] for s in steps if s["kind"] != "fetch"] == ["resolve", "checkout", "checkout", "shared",
+                                                                    "check", "load", "switch"]
+    assert all(s["outcome"] == "ok" and s["duration_ms"] is not None for s in steps)
+    # The scheduled job fired through all of it, each fire once.
+    runs = json.loads(tend.run("history", "tick", "--json", "-n", "1000", check=0).stdout)
+    nominal = [r["nominal"] for r in runs if r["nominal"]]
+    assert len(nominal) == len(set(nominal)) and len(nominal) >= 5
+
+
+MIGRATION = '"sh -c \'if test -f bad-migration; then echo migration 7 failed >&2; exit 3; fi\'"'
+
+
+def simple_app_file(repo, build="", timeout="30s", source=None):
+    return f"""
+app = "e2e"
+[process.worker]
+command = ["sleep", "1000"]
+
+[deploy]
+source = "{source or repo}"
+build = [{build}]
+release = [{MIGRATION}]
+shared = ["uploads"]
+timeout = "{timeout}"
+"""
+
+
+@pytest.fixture
+def simple(tend, tmp_path):
+    repo = Repo(tmp_path / "repo")
+    build = '"sh -c \'if test -f hang; then exec sleep 300; fi\'"'
+    repo.write("tend.toml", simple_app_file(repo.path, build=build, timeout="2s"))
+    repo.commit("v1")
+    tend.write(simple_app_file(repo.path, build=build, timeout="2s"))
+    tend.up()
+    return repo
+
+
+def assert_release_1_still_live(tend, worker_pid):
+    assert {n: r["state"] for n, r in releases(tend).items()}[1] == "live"
+    assert tend.instance("worker.0")["pid"] == worker_pid
+    assert alive(worker_pid)
+
+
+def test_each_bad_release_ends_its_deploy_with_a_clear_reason(tend, simple):
+    repo = simple
+    worker = tend.wait_state("worker.0", "running")["pid"]
+
+    result = deploy(tend, "no-such-branch", expect=1)
+    assert 'unknown ref "no-such-branch"' in result.stderr, result.stderr
+    assert deploy(tend, "--x", expect=2)
+
+    repo.write("hang", "")
+    repo.commit("a build that hangs")
+    result = deploy(tend, expect=1)
+    assert "build timed-out (signal TERM): ran longer than timeout 2s" in result.stderr, result.stderr
+    assert not pids_with_marker("exec sleep 300")
+    repo.remove("hang")
+
+    repo.write("tend.toml", simple_app_file(repo.path) + '\n[process.web]\ncommand = "sleep 1"\ninstances = "two"\n')
+    repo.commit("an app file that does not validate")
+    result = deploy(tend, expect=1)
+    assert "the release's app file is not valid" in result.stderr
+    assert "/tend.toml:15:13: instances: expected an integer" in result.stderr, result.stderr
+
+    repo.write("tend.toml", simple_app_file(repo.path))
+    repo.write("bad-migration", "")
+    repo.commit("a release step that fails")
+    result = deploy(tend, expect=1)
+    assert "release failed (exit 3): migration 7 failed" in result.stderr, result.stderr
+    repo.remove("bad-migration")
+
+    repo.write("uploads", "a file where a shared directory goes\n")
+    repo.commit("a shared path that is a file")
+    result = deploy(tend, expect=1)
+    assert 'shared path "uploads" is a file in the repository' in result.stderr, result.stderr
+
+    tend.write(simple_app_file(repo.path, source=tend.root / "no-such-repo"))
+    tend.run("apply", check=0)
+    result = deploy(tend, expect=1)
+    assert "fetch failed (exit 128)" in result.stderr and "no-such-repo" in result.stderr, result.stderr
+
+    assert_release_1_still_live(tend, worker)
+    states = [r["state"] for n, r in sorted(releases(tend).items()) if n > 1]
+    assert states == ["failed"] * 6, states
+    status = tend.run("status", check=0).stdout
+    assert "release 1 (main " in status and "last deploy: release 7 failed: fetch failed" in status, status
+    # Failed releases leave no directory behind.
+    wait_until(lambda: sorted(os.listdir(tend.home / "e2e" / "releases"))[:1] == [
+        os.path.basename(releases(tend)[1]["directory"])] and len(os.listdir(tend.home / "e2e" / "releases")) == 1,
+        20, "failed release directories to go")
+    plan = tend.run("deploy", "--plan")
+    assert plan.returncode == 1, "the source is still unreachable"
+
+
+def test_one_deploy_at_a_time_and_a_killed_daemon_fails_the_deploy(tend, simple):
+    repo = simple
+    worker = tend.wait_state("worker.0", "running")["pid"]
+    repo.write("hang", "")
+    repo.commit("slow build")
+    tend.write(simple_app_file(repo.path, build='"sh -c \'if test -f hang; then exec sleep 300; fi\'"', timeout="5m"))
+    tend.run("apply", check=0)
+    slow = subprocess.Popen([BINARY, "deploy"], cwd=tend.app_dir, env=tend.env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: (json.loads(tend.run("releases", "--json", check=0).stdout)["in_progress"] or {}).get(
+            "phase") == "build", 30, "the build to run")
+        second = tend.run("deploy")
+        assert second.returncode == 1
+        assert "deploy 2 in progress since" in second.stderr and "(build)" in second.stderr, second.stderr
+        refused = tend.run("apply")
+        assert "deploy 2 in progress" in refused.stderr
+        daemon = tend.status()["daemon"]["pid"]
+        os.kill(daemon, signal.SIGKILL)
+        wait_until(lambda: not alive(daemon), 10, "the daemon to die")
+    finally:
+        slow.wait(timeout=30)
+    assert slow.returncode != 0
+    tend.up()
+    release = releases(tend)[2]
+    assert release["state"] == "failed" and "interrupted" in release["error"], release
+    assert releases(tend)[1]["state"] == "live"
+    wait_until(lambda: not pids_with_marker("exec sleep 300"), 10, "the cut build to be gone")
+    # The worker was restarted by the new daemon, from the live release.
+    assert tend.wait_state("worker.0", "running")["pid"] != worker
+    assert tend.status()["file"] == releases(tend)[1]["file"]
+    repo.remove("hang")
+    repo.commit("fast build")
+    deploy(tend)
+    assert releases(tend)[3]["state"] == "live"
+
+
+def test_a_build_that_fills_the_disk_fails_and_gives_the_space_back(tend, tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small file system needs root")
+    repo = Repo(tmp_path / "repo")
+    build = '"sh -c \'if test -f fill; then dd if=/dev/zero of=big bs=1M count=32; fi\'"'
+    repo.write("tend.toml", simple_app_file(repo.path, build=build))
+    repo.commit("v1")
+    tend.write(simple_app_file(repo.path, build=build))
+    releases_dir = tend.home / "e2e" / "releases"
+    releases_dir.mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(releases_dir)], check=True)
+    try:
+        tend.up()
+        worker = tend.wait_state("worker.0", "running")["pid"]
+        repo.write("fill", "")
+        repo.commit("a build that fills the disk")
+        result = deploy(tend, expect=1)
+        assert "build failed (exit 1)" in result.stderr and "No space left on device" in result.stderr, result.stderr
+        assert_release_1_still_live(tend, worker)
+        wait_until(lambda: shutil.disk_usage(releases_dir).used < 4 << 20, 20, "the failed release to be removed")
+        repo.remove("fill")
+        repo.commit("v3")
+        deploy(tend)
+        assert releases(tend)[3]["state"] == "live"
+    finally:
+        tend.run("down", timeout=60)
+        subprocess.run(["umount", "-l", str(releases_dir)], check=False)
