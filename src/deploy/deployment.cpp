@@ -54,6 +54,7 @@ std::string_view Deployment::phase() const
     case Phase::Resolve: return "resolve";
     case Phase::Checkout: return "checkout";
     case Phase::Shared: return "shared";
+    case Phase::Link: return "shared";
     case Phase::Build: return "build";
     case Phase::Check: return "check";
     case Phase::Load: return "load";
@@ -142,7 +143,8 @@ void Deployment::enter(Phase phase)
         run_commands(std::move(commands), Phase::Shared);
         return;
     }
-    case Phase::Shared: link_shared(); return;
+    case Phase::Shared: clear_shared_paths(); return;
+    case Phase::Link: link_shared_paths(); return;
     case Phase::Build:
         for (const auto& argv : m_deploy.build)
             commands.push_back({"build", argv, m_directory});
@@ -288,9 +290,9 @@ void Deployment::observe(std::string_view records)
     }
 }
 
-void Deployment::link_shared()
+void Deployment::clear_shared_paths()
 {
-    std::int64_t step = begin_step("shared", fmt::format("{}", fmt::join(m_deploy.shared, " ")));
+    m_shared_step = begin_step("shared", fmt::format("{}", fmt::join(m_deploy.shared, " ")));
     std::deque<Command> removals;
     for (const std::string& path : m_deploy.shared) {
         std::string in_release = fmt::format("{}/{}", m_directory, path);
@@ -301,50 +303,36 @@ void Deployment::link_shared()
             removals.push_back({"shared", {"rm", "-rf", "--", in_release}, m_directory});
             break;
         default:
-            end_step(step, false, fmt::format("{} is a file in the repository", path));
+            end_step(m_shared_step, false, fmt::format("{} is a file in the repository", path));
             fail(fmt::format("shared path \"{}\" is a file in the repository at {}; a shared path must be a "
                              "directory or absent there",
                 path, m_release.sha.substr(0, 7)));
             return;
         }
     }
-    auto link_all = [this, step] {
-        for (const std::string& path : m_deploy.shared) {
-            std::string in_release = fmt::format("{}/{}", m_directory, path);
-            std::string in_shared = fmt::format("{}/{}", m_context.paths.shared, path);
-            Result<void> linked = Ok{};
-            if (os::kind_of(in_shared) == os::PathKind::Missing)
-                linked = os::make_directories(in_shared, 0755);
-            if (linked)
-                linked = os::make_directories(parent_of(in_release), 0755);
-            if (linked)
-                linked = os::make_symlink(in_shared, in_release);
-            if (!linked) {
-                end_step(step, false, linked.error().message());
-                fail(fmt::format("shared path \"{}\": {}", path, linked.error().message()));
-                return;
-            }
-        }
-        end_step(step, true, "");
-        enter(Phase::Build);
-    };
-    if (removals.empty()) {
-        m_context.instances.loop.defer(guarded(m_self, [link_all](Deployment&) { link_all(); }));
-        return;
-    }
-    // Each removal is a step of its own; linking follows the last.
-    auto remaining = std::make_shared<std::deque<Command>>(std::move(removals));
-    auto next = std::make_shared<std::function<void()>>();
-    *next = [this, remaining, next, link_all] {
-        if (remaining->empty()) {
-            link_all();
+    run_commands(std::move(removals), Phase::Link);
+}
+
+void Deployment::link_shared_paths()
+{
+    for (const std::string& path : m_deploy.shared) {
+        std::string in_release = fmt::format("{}/{}", m_directory, path);
+        std::string in_shared = fmt::format("{}/{}", m_context.paths.shared, path);
+        Result<void> linked = Ok{};
+        if (os::kind_of(in_shared) == os::PathKind::Missing)
+            linked = os::make_directories(in_shared, 0755);
+        if (linked)
+            linked = os::make_directories(parent_of(in_release), 0755);
+        if (linked)
+            linked = os::make_symlink(in_shared, in_release);
+        if (!linked) {
+            end_step(m_shared_step, false, linked.error().message());
+            fail(fmt::format("shared path \"{}\": {}", path, linked.error().message()));
             return;
         }
-        Command command = std::move(remaining->front());
-        remaining->pop_front();
-        run_command(std::move(command), [next] { (*next)(); });
-    };
-    (*next)();
+    }
+    end_step(m_shared_step, true, "");
+    enter(Phase::Build);
 }
 
 void Deployment::load()

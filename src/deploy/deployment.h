@@ -3,7 +3,8 @@
 //   Fetch   mirror cloned (first time) or fetched: only what is new
 //   Resolve ref -> sha
 //   Checkout  releases/<n>-<shortsha>, a local clone of the mirror
-//   Shared  each `shared` path linked from shared/ (a file in the repo there fails the deploy)
+//   Shared  a `shared` path that is a file in the repo fails the deploy; a directory gives way
+//   Link    each `shared` path linked from shared/
 //   Build, Check   the [deploy] commands, in the release directory
 //   Load    the release's own tend.toml, validated (file:line:col) -> state ready
 //   Release the `release` commands, once, before the switch (migrations)
@@ -97,7 +98,7 @@ public:
     [[nodiscard]] std::string_view phase() const;
 
 private:
-    enum class Phase { Fetch, Resolve, Checkout, Shared, Build, Check, Load, Release, Switch, Done, Failed };
+    enum class Phase { Fetch, Resolve, Checkout, Shared, Link, Build, Check, Load, Release, Switch, Done, Failed };
     struct Command {
         std::string step;  // the release_steps kind
         git::Argv argv;
@@ -107,7 +108,8 @@ private:
     void enter(Phase phase);
     void run_commands(std::deque<Command> commands, Phase then);
     void run_command(Command command, std::function<void()> next);
-    void link_shared();
+    void clear_shared_paths();  // Shared: a file in the way fails; a directory is removed
+    void link_shared_paths();  // Link
     void load();
     void switch_over();
     void fail(std::string why);
@@ -130,6 +132,7 @@ private:
     DeployOutcome m_outcome;
     std::unique_ptr<schedule::JobRun> m_run;
     int m_steps = 0;
+    std::int64_t m_shared_step = 0;
     std::deque<std::string> m_output;  // the last lines the running command wrote
     std::string m_stdout;  // what it wrote to stdout (kept short)
     std::string m_stop_reason;

@@ -208,6 +208,9 @@ app = "e2e"
 [process.worker]
 command = ["sleep", "1000"]
 
+[job.ingest]
+command = ["sh", "-c", 'while [ ! -f uploads/go ]; do sleep 0.05; done; echo "$TEND_ITEM $(pwd)" >> uploads/items.txt']
+
 [deploy]
 source = "{source or repo}"
 build = [{build}]
@@ -249,11 +252,13 @@ def test_each_bad_release_ends_its_deploy_with_a_clear_reason(tend, simple):
     assert not pids_with_marker("exec sleep 300")
     repo.remove("hang")
 
-    repo.write("tend.toml", simple_app_file(repo.path) + '\n[process.web]\ncommand = "sleep 1"\ninstances = "two"\n')
+    bad = simple_app_file(repo.path) + '\n[process.web]\ncommand = "sleep 1"\ninstances = "two"\n'
+    repo.write("tend.toml", bad)
     repo.commit("an app file that does not validate")
     result = deploy(tend, expect=1)
     assert "the release's app file is not valid" in result.stderr
-    assert "/tend.toml:15:13: instances: expected an integer" in result.stderr, result.stderr
+    line = bad.splitlines().index('instances = "two"') + 1
+    assert f"/tend.toml:{line}:13: instances: expected an integer" in result.stderr, result.stderr
 
     repo.write("tend.toml", simple_app_file(repo.path))
     repo.write("bad-migration", "")
@@ -316,10 +321,25 @@ def test_one_deploy_at_a_time_and_a_killed_daemon_fails_the_deploy(tend, simple)
     # The worker was restarted by the new daemon, from the live release.
     assert tend.wait_state("worker.0", "running")["pid"] != worker
     assert tend.status()["file"] == releases(tend)[1]["file"]
+    # Items queued before a deploy are not lost: the one running finishes in its
+    # release, the queued ones run in the new one.
+    tend.run("feed", "ingest", "a", "b", "c", check=0)
+    wait_until(lambda: any(i["state"] == "running" for i in json.loads(
+        tend.run("history", "ingest", "--items", "--json", check=0).stdout)), 15, "item a to run")
     repo.remove("hang")
-    repo.commit("fast build")
+    repo.write("uploads/.gitkeep", "")
+    repo.commit("fast build; uploads is a directory in the repository")
     deploy(tend)
     assert releases(tend)[3]["state"] == "live"
+    new_dir = releases(tend)[3]["directory"]
+    assert os.readlink(os.path.join(new_dir, "uploads")) == str(tend.home / "e2e" / "shared" / "uploads")
+    shared = tend.home / "e2e" / "shared" / "uploads"
+    (shared / "go").write_text("")
+    wait_until(lambda: (shared / "items.txt").exists() and len((shared / "items.txt").read_text().splitlines()) == 3,
+               20, "every item to run")
+    ran = dict(line.split() for line in (shared / "items.txt").read_text().splitlines())
+    assert ran["a"] == releases(tend)[1]["directory"]
+    assert ran["b"] == ran["c"] == new_dir
 
 
 def test_a_build_that_fills_the_disk_fails_and_gives_the_space_back(tend, tmp_path):
