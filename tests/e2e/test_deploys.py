@@ -241,6 +241,13 @@ def test_each_bad_release_ends_its_deploy_with_a_clear_reason(tend, simple):
     repo = simple
     worker = tend.wait_state("worker.0", "running")["pid"]
 
+    # --plan fetches and reads the release, shows what would change, and changes nothing.
+    plan = tend.run("deploy", "--plan", check=0).stdout
+    assert "~ worker (changed): cwd changed" in plan and "~ job ingest (changed)" in plan, plan
+    assert list(releases(tend)) == [1]
+    wait_until(lambda: os.listdir(tend.home / "e2e" / "releases") == [os.path.basename(releases(tend)[1]["directory"])],
+               10, "the plan's checkout to go")
+
     result = deploy(tend, "no-such-branch", expect=1)
     assert 'unknown ref "no-such-branch"' in result.stderr, result.stderr
     assert deploy(tend, "--x", expect=2)
