@@ -1,7 +1,8 @@
 // Where an app's state lives, shared by the daemon and the CLI.
 //
 //   state:  $TEND_HOME/APP, else /var/lib/tend/APP (root), else $XDG_STATE_HOME/tend/APP
-//           (default ~/.local/state/tend/APP): tend.db, logs/, daemon.lock, daemon.log
+//           (default ~/.local/state/tend/APP): tend.db, logs/, daemon.lock, daemon.log,
+//           and for deploys releases/, shared/, current, mirror.git
 //   socket: $TEND_HOME/APP/tend.sock, else /run/tend/APP.sock (root), else
 //           $XDG_RUNTIME_DIR/tend/APP.sock, else the state directory's tend.sock
 #pragma once

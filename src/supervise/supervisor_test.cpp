@@ -3,6 +3,7 @@
 #include <csignal>
 #include <filesystem>
 #include <gtest/gtest.h>
+#include <optional>
 
 #include "testing/temp_dir.h"
 
@@ -136,6 +137,65 @@ TEST_F(SupervisorTest, ReportsSpawnFailureAndRetries)
     ASSERT_TRUE(m_supervisor->apply(spec));
     ASSERT_TRUE(run_until([&] { return instance("broken", 0).restarts >= 2; }, 10s));
     EXPECT_EQ(instance("broken", 0).last_error, "chdir /nonexistent-tend-dir: No such file or directory");
+}
+
+TEST_F(SupervisorTest, SwitchReplacesUnchangedGroupsTooAndAnswersOnceAllAreReady)
+{
+    auto worker = process("worker", {"sleep", "100"}, 2);
+    auto other = process("other", {"sleep", "101"});
+    ASSERT_TRUE(m_supervisor->apply(app({worker, other})));
+    ASSERT_TRUE(run_until([&] { return instance("worker", 1).state == InstanceState::Running; }, 10s));
+    pid_t before = instance("worker", 0).pid;
+    pid_t other_before = instance("other", 0).pid;
+    auto changed = worker;
+    changed.argv = {"sleep", "102"};
+    std::optional<Result<void>> outcome;
+    auto plan = m_supervisor->switch_to(
+        app({changed, other}), {"other"}, 30s, [&](Result<void> done) { outcome = std::move(done); });
+    ASSERT_TRUE(plan) << plan.error().message();
+    ASSERT_TRUE(run_until([&] { return outcome.has_value(); }, 30s));
+    ASSERT_TRUE(*outcome) << outcome->error().message();
+    EXPECT_NE(instance("worker", 0).pid, before);
+    EXPECT_NE(instance("other", 0).pid, other_before) << "an unchanged group in replace_anyway is replaced";
+    EXPECT_EQ(instance("worker", 1).state, InstanceState::Running);
+}
+
+TEST_F(SupervisorTest, SwitchFailsWhenASuccessorNeverGetsReadyAndSwitchingBackKeepsTheOldOnes)
+{
+    auto worker = process("worker", {"sleep", "100"}, 2);
+    worker.ready = spec::CheckSpec{.kind = spec::CheckKind::Exec, .argv = {"true"}, .timeout = 5s, .every = 50ms};
+    auto before_spec = app({worker});
+    ASSERT_TRUE(m_supervisor->apply(before_spec));
+    ASSERT_TRUE(run_until([&] { return instance("worker", 1).state == InstanceState::Running; }, 10s));
+    pid_t first = instance("worker", 0).pid;
+    pid_t second = instance("worker", 1).pid;
+    auto broken = worker;
+    broken.argv = {"sh", "-c", "exit 1"};
+    std::optional<Result<void>> outcome;
+    ASSERT_TRUE(m_supervisor->switch_to(app({broken}), {}, 30s, [&](Result<void> done) { outcome = std::move(done); }));
+    ASSERT_TRUE(run_until([&] { return outcome.has_value(); }, 30s));
+    ASSERT_FALSE(*outcome);
+    EXPECT_NE(outcome->error().message().find("never became ready"), std::string::npos) << outcome->error().message();
+    // Switching back replaces nothing that still runs the old spec.
+    outcome.reset();
+    ASSERT_TRUE(m_supervisor->switch_to(before_spec, {}, 30s, [&](Result<void> done) { outcome = std::move(done); }));
+    ASSERT_TRUE(run_until([&] { return outcome.has_value(); }, 30s));
+    ASSERT_TRUE(*outcome) << outcome->error().message();
+    EXPECT_EQ(instance("worker", 0).pid, first);
+    EXPECT_EQ(instance("worker", 1).pid, second);
+}
+
+TEST_F(SupervisorTest, SwitchFailsWhenAnAddedGroupIsNotReadyByTheDeadline)
+{
+    ASSERT_TRUE(m_supervisor->apply(app({process("worker", {"sleep", "100"})})));
+    auto crasher = process("crasher", {"sh", "-c", "exit 3"});
+    std::optional<Result<void>> outcome;
+    ASSERT_TRUE(m_supervisor->switch_to(app({process("worker", {"sleep", "100"}), crasher}), {}, 1500ms,
+        [&](Result<void> done) { outcome = std::move(done); }));
+    ASSERT_TRUE(run_until([&] { return outcome.has_value(); }, 10s));
+    ASSERT_FALSE(*outcome);
+    EXPECT_NE(outcome->error().message().find("crasher.0 is not ready"), std::string::npos)
+        << outcome->error().message();
 }
 
 }  // namespace
