@@ -103,6 +103,22 @@ void Capture::read_available(Channel& channel, bool until_empty)
 void Capture::consume(Channel& channel, std::string_view data, std::string& out, std::size_t& lines)
 {
     out.reserve(out.size() + data.size() + data.size() / 2);
+    // The common case, whole lines of printable ASCII: the chunk is checked
+    // once, and each line is its prefix and one copy (newline included).
+    if (channel.unfinished.empty() && plain_lines(data)) {
+        std::string_view prefix;
+        while (!data.empty()) {
+            std::size_t newline = data.find('\n');
+            if (newline == std::string_view::npos || newline > max_line)
+                break;  // an unfinished or long line: the general path below
+            if (prefix.empty())
+                prefix = line_prefix(channel, false);
+            out.append(prefix);
+            out.append(data.data(), newline + 1);
+            ++lines;
+            data.remove_prefix(newline + 1);
+        }
+    }
     while (!data.empty()) {
         std::size_t newline = data.find('\n');
         if (newline == std::string_view::npos) {
@@ -136,7 +152,7 @@ void Capture::consume(Channel& channel, std::string_view data, std::string& out,
     }
 }
 
-void Capture::emit(Channel& channel, std::string_view text, bool partial, std::string& out, std::size_t& lines)
+const std::string& Capture::line_prefix(Channel& channel, bool partial)
 {
     // Every line of one read shares its stamp: build each prefix once per read.
     if (m_now != m_prefix_time) {
@@ -149,7 +165,12 @@ void Capture::emit(Channel& channel, std::string_view text, bool partial, std::s
     std::string& prefix = m_prefixes[&channel == m_channels.data() ? 0 : 1][partial ? 1 : 0];
     if (prefix.empty())
         m_stamper.prefix(prefix, m_now, m_instance, channel.stream, partial);
-    out.append(prefix);
+    return prefix;
+}
+
+void Capture::emit(Channel& channel, std::string_view text, bool partial, std::string& out, std::size_t& lines)
+{
+    out.append(line_prefix(channel, partial));
     append_escaped(out, text);
     out += '\n';
     ++lines;

@@ -51,6 +51,7 @@ private:
     void consume(Channel& channel, std::string_view data, std::string& out, std::size_t& lines);
     void emit(Channel& channel, std::string_view text, bool partial, std::string& out, std::size_t& lines);
     void flush_unfinished(Channel& channel);
+    const std::string& line_prefix(Channel& channel, bool partial);
 
     Loop& m_loop;
     LogFile& m_file;

@@ -97,6 +97,28 @@ bool plain_ascii(std::string_view text)
     return true;
 }
 
+bool plain_lines(std::string_view text)
+{
+    using Bytes = unsigned char __attribute__((vector_size(16)));
+    std::size_t i = 0;
+    Bytes bad{};
+    for (; i + 16 <= text.size(); i += 16) {
+        Bytes chunk;
+        std::memcpy(&chunk, text.data() + i, 16);
+        bad |= reinterpret_cast<Bytes>((chunk - 0x20) > 0x5E) & reinterpret_cast<Bytes>(chunk != '\n');  // NOLINT
+    }
+    std::uint64_t halves[2];
+    std::memcpy(halves, &bad, sizeof halves);
+    if ((halves[0] | halves[1]) != 0)
+        return false;
+    for (; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if ((c < 0x20 || c >= 0x7F) && c != '\n')
+            return false;
+    }
+    return true;
+}
+
 void append_escaped(std::string& out, std::string_view text)
 {
     if (plain_ascii(text)) {

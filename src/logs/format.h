@@ -38,6 +38,9 @@ private:
 // Whether every byte is printable ASCII, checked a word at a time.
 bool plain_ascii(std::string_view text);
 
+// Whether every byte is printable ASCII or a newline: a chunk of lines that need no escaping.
+bool plain_lines(std::string_view text);
+
 // Appends text with control bytes and invalid UTF-8 escaped as \xNN.
 void append_escaped(std::string& out, std::string_view text);
 

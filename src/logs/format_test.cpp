@@ -50,6 +50,7 @@ TEST(FormatTest, PlainAsciiFastPathAgreesWithTheSlowOne)
             text[at] = static_cast<char>(c);
             bool expected = c >= 0x20 && c < 0x7F;
             EXPECT_EQ(plain_ascii(text), expected) << "byte " << c << " at " << at;
+            EXPECT_EQ(plain_lines(text), expected || c == '\n') << "byte " << c << " at " << at;
         }
     }
 }
