@@ -77,8 +77,11 @@ Result<std::int64_t> Deployer::deploy(
     if (m_shutdown_done)
         return Error("the daemon is shutting down");
     bool plan_only = request.plan_only;
-    auto live = m_context.releases.live();
-    std::int64_t switched_from = live && live->has_value() ? (*live)->id : 0;
+    std::int64_t switched_from = 0;
+    if (auto live = m_context.releases.live(); live) {
+        if (const std::optional<store::Release>& found = *live; found.has_value())
+            switched_from = found->id;
+    }
     m_deployment = std::make_unique<Deployment>(m_context, deploy, std::move(request));
     m_waiters.push_back(std::move(done));
     auto started = m_deployment->start(
@@ -156,10 +159,12 @@ Result<std::int64_t> Deployer::rollback(const RollbackRequest& request, std::fun
     m_context.log->note(fmt::format("deploy#{}", target->id),
         fmt::format("rollback to release {} from {} by {}", target->id, from, request.who));
     m_waiters.push_back(std::move(done));
-    int keep = next->deploy ? next->deploy->keep : 5;
+    int keep = spec::DeploySpec{}.keep;
+    if (const auto& deploy = next->deploy; deploy.has_value())
+        keep = deploy->keep;
     DeployOutcome planned{.release = target->id, .sha = target->sha, .directory = target->directory};
     planned.plan = spec::make_plan(current, *next);
-    auto finish = guarded(m_self, [planned, step, from, keep](Deployer& self, Result<void> switched) {
+    auto finish = guarded(m_self, [planned, step, from, keep](Deployer& self, const Result<void>& switched) {
         DeployOutcome outcome = planned;
         std::int64_t now_us = to_micros(self.m_context.instances.loop.clock().wall_now());
         if (switched) {

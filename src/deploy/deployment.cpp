@@ -36,8 +36,7 @@ Deployment::Deployment(DeployContext& context, spec::DeploySpec deploy, DeployRe
 {
     if (m_request.ref.empty())
         m_request.ref = m_deploy.ref;
-    if (!m_request.environment)
-        m_request.environment = m_context.hooks.current().environment;
+    m_environment = m_request.environment ? *m_request.environment : m_context.hooks.current().environment;
 }
 
 Deployment::~Deployment() = default;
@@ -53,7 +52,7 @@ std::string_view Deployment::phase() const
     case Phase::Fetch: return "fetch";
     case Phase::Resolve: return "resolve";
     case Phase::Checkout: return "checkout";
-    case Phase::Shared: return "shared";
+    case Phase::Shared:
     case Phase::Link: return "shared";
     case Phase::Build: return "build";
     case Phase::Check: return "check";
@@ -72,7 +71,7 @@ Result<void> Deployment::start(std::function<void(const DeployOutcome&)> done)
     m_since = m_context.instances.loop.clock().wall_now();
     if (!m_request.plan_only) {
         m_release = store::Release{.ref = m_request.ref,
-            .environment = *m_request.environment,
+            .environment = m_environment,
             .state = "building",
             .who = m_request.who,
             .created_us = to_micros(m_since)};
@@ -340,7 +339,7 @@ void Deployment::load()
     const spec::AppSpec& current = m_context.hooks.current();
     std::string file = m_directory + "/tend.toml";
     std::int64_t step = begin_step("load", file);
-    auto next = spec::load_app_file(file, *m_request.environment);
+    auto next = spec::load_app_file(file, m_environment);
     const std::string& app = m_context.instances.app;
     if (next && next->app != app)
         next = Error(fmt::format("{} is for app \"{}\", but this daemon runs \"{}\"", file, next->app, app));
@@ -369,30 +368,35 @@ void Deployment::load()
 
 void Deployment::switch_over()
 {
+    if (!m_next) {
+        fail("the release's app file was not read");
+        return;
+    }
     std::int64_t step = begin_step("switch", m_directory);
     m_context.log->note(fmt::format("deploy#{}", m_release.id), "switching: each group rolls to the new release");
-    auto begun = m_context.hooks.switch_to(*m_next, guarded(m_self, [step](Deployment& self, Result<void> outcome) {
-        if (!outcome) {
-            self.end_step(step, false, outcome.error().message());
-            self.fail(fmt::format("switch failed: {}", outcome.error().message()));
-            return;
-        }
-        std::int64_t now = self.now_us();
-        auto live = self.m_context.releases.make_live(self.m_release.id, now);
-        auto linked = os::replace_symlink(self.m_directory, self.m_context.paths.current);
-        self.end_step(step, true, linked ? "" : linked.error().message());
-        if (!live)
-            self.m_context.events.record("deploy", "store-failed", live.error().message());
-        self.m_release.state = "live";
-        self.m_release.ended_us = now;
-        self.m_phase = Phase::Done;
-        self.m_outcome.ok = true;
-        self.m_context.events.record("deploy", "deploy-live",
-            fmt::format("release {} ({} at {}) is live, by {}", self.m_release.id, self.m_request.ref,
-                self.m_release.sha.substr(0, 7), self.m_request.who));
-        self.m_context.log->note(fmt::format("deploy#{}", self.m_release.id), "live");
-        self.finish();
-    }));
+    auto begun
+        = m_context.hooks.switch_to(*m_next, guarded(m_self, [step](Deployment& self, const Result<void>& outcome) {
+              if (!outcome) {
+                  self.end_step(step, false, outcome.error().message());
+                  self.fail(fmt::format("switch failed: {}", outcome.error().message()));
+                  return;
+              }
+              std::int64_t now = self.now_us();
+              auto live = self.m_context.releases.make_live(self.m_release.id, now);
+              auto linked = os::replace_symlink(self.m_directory, self.m_context.paths.current);
+              self.end_step(step, true, linked ? "" : linked.error().message());
+              if (!live)
+                  self.m_context.events.record("deploy", "store-failed", live.error().message());
+              self.m_release.state = "live";
+              self.m_release.ended_us = now;
+              self.m_phase = Phase::Done;
+              self.m_outcome.ok = true;
+              self.m_context.events.record("deploy", "deploy-live",
+                  fmt::format("release {} ({} at {}) is live, by {}", self.m_release.id, self.m_request.ref,
+                      self.m_release.sha.substr(0, 7), self.m_request.who));
+              self.m_context.log->note(fmt::format("deploy#{}", self.m_release.id), "live");
+              self.finish();
+          }));
     if (!begun) {
         end_step(step, false, begun.error().message());
         fail(fmt::format("switch failed: {}", begun.error().message()));

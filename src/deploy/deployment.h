@@ -124,6 +124,7 @@ private:
     DeployContext& m_context;
     spec::DeploySpec m_deploy;
     DeployRequest m_request;
+    std::string m_environment;  // the request's, else the one applied now
     store::Release m_release;
     WallTime m_since;
     Phase m_phase = Phase::Fetch;

@@ -21,7 +21,7 @@ namespace tend::logs {
 
 class Capture {
 public:
-    static constexpr std::size_t max_line = 16 * 1024;
+    static constexpr std::size_t max_line = std::size_t{16} * 1024;
     static constexpr auto flush_delay = std::chrono::milliseconds(200);
 
     // With Source::Tend both pipes are recorded as stream `tend` (the daemon's own stderr).

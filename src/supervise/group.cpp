@@ -128,15 +128,16 @@ void Group::stop(std::function<void()> done)
         retire(std::move(m_successor));
     finish_replacements(Error("the group was stopped"));
     auto remaining = std::make_shared<std::size_t>(m_instances.size() + m_retiring.size());
+    if (*remaining == 0) {
+        // Nothing to wait for (a group of zero instances): done all the same.
+        if (done)
+            m_context.loop.defer(std::move(done));
+        return;
+    }
     auto finish = [remaining, done = std::move(done)] {
         if (--*remaining == 0 && done)
             done();
     };
-    if (*remaining == 0) {
-        if (done)
-            m_context.loop.defer(done);
-        return;
-    }
     for (auto& instance : m_instances)
         instance->stop(finish);
     for (auto& instance : m_retiring)

@@ -74,7 +74,12 @@ Result<spec::Plan> Supervisor::apply(const spec::AppSpec& next)
             node.key() = fmt::format("{}#{}", change.name, m_next_removed++);
             std::string key = node.key();
             m_removed.insert(std::move(node));
-            group->stop([this, key] { m_loop.defer([this, key] { m_removed.erase(key); }); });
+            group->stop([this, key] {
+                m_loop.defer([this, key] {
+                    m_removed.erase(key);
+                    schedule_reconcile();  // a shutdown may be waiting for it
+                });
+            });
             break;
         }
         default:

@@ -139,6 +139,20 @@ TEST_F(SupervisorTest, ReportsSpawnFailureAndRetries)
     EXPECT_EQ(instance("broken", 0).last_error, "chdir /nonexistent-tend-dir: No such file or directory");
 }
 
+TEST_F(SupervisorTest, StoppingOrRemovingAGroupOfZeroInstancesCompletes)
+{
+    auto idle = process("idle", {"sleep", "100"}, 0);
+    ASSERT_TRUE(m_supervisor->apply(app({idle})));
+    bool stopped = false;
+    ASSERT_TRUE(m_supervisor->stop("idle", [&] { stopped = true; }));
+    ASSERT_TRUE(run_until([&] { return stopped; }, 5s));
+    // Removed from the app file, it goes, and shutting down does not wait for it forever.
+    ASSERT_TRUE(m_supervisor->apply(app({})));
+    bool down = false;
+    m_supervisor->shut_down([&] { down = true; });
+    ASSERT_TRUE(run_until([&] { return down; }, 5s));
+}
+
 TEST_F(SupervisorTest, SwitchReplacesUnchangedGroupsTooAndAnswersOnceAllAreReady)
 {
     auto worker = process("worker", {"sleep", "100"}, 2);
