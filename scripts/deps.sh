@@ -11,6 +11,8 @@ build_packages=(
 )
 test_packages=(libgtest-dev libgmock-dev python3 python3-pytest procps gunicorn python3-flask)
 bench_packages=(libbenchmark-dev supervisor wrk)
+# clang-tidy 14 (Debian's default) cannot parse GCC 12's <ranges>; 16 can.
+tidy_packages=(clang-tidy-16)
 
 wanted=("${build_packages[@]}")
 case "${1:-build}" in
@@ -26,7 +28,8 @@ case "${1:-build}" in
     command -v node >/dev/null || wanted+=(nodejs)
     command -v npm >/dev/null || wanted+=(npm)
     ;;
-  *) echo "usage: $0 [build|demo|test|bench]" >&2; exit 2 ;;
+  tidy) wanted+=("${tidy_packages[@]}") ;;
+  *) echo "usage: $0 [build|demo|test|bench|tidy]" >&2; exit 2 ;;
 esac
 
 missing=()
