@@ -92,6 +92,15 @@ Result<std::unique_ptr<Scheduler::Job>> Scheduler::make_job(const spec::JobSpec&
     Timing timing = TRY(timing_of(spec));
     job->schedule = std::move(timing.schedule);
     job->zone = std::move(timing.zone);
+    // A job removed while its runs went on and now back (a rollback, an apply)
+    // keeps writing through the same log file: one writer per file.
+    for (const auto& retired : m_retired) {
+        if (retired->spec->name == spec.name) {
+            job->log = retired->log;
+            job->log->set_policy(supervise::rotation_policy(spec.process.logs));
+            return job;
+        }
+    }
     job->log = std::make_shared<logs::LogFile>(
         m_context.loop, m_options.log_directory, spec.name, supervise::rotation_policy(spec.process.logs));
     TRY(job->log->open());

@@ -252,3 +252,26 @@ def test_apply_plan_shows_job_changes_and_applies_a_new_schedule(tend):
     # 04:30 in Kolkata (+05:30) is 23:00 UTC.
     assert job_status(tend, "report")["next_fire"].endswith("T23:00:00.000000Z")
     assert job_status(tend, "extra")["schedule"] == ""
+
+
+def test_a_job_removed_and_back_while_its_run_goes_keeps_one_writer_on_its_log(tend):
+    job = """
+[job.talk]
+command = ["sh", "-c", "echo first; while [ ! -f go ]; do sleep 0.05; done; echo last"]
+"""
+    tend.write('app = "e2e"\n[process.idle]\ncommand = "sleep 1000"\n' + job)
+    tend.up()
+    tend.run("run", "talk", check=0)
+    wait_until(lambda: any(r["state"] == "running" for r in history(tend, "talk")), 10, "the run to start")
+    tend.write('app = "e2e"\n[process.idle]\ncommand = "sleep 1000"\n')
+    tend.run("apply", check=0)
+    tend.write('app = "e2e"\n[process.idle]\ncommand = "sleep 1000"\n' + job)
+    tend.run("apply", check=0)
+    daemon = tend.status()["daemon"]["pid"]
+    log = str(tend.home / "e2e" / "logs" / "talk.log")
+    writers = [fd for fd in os.listdir(f"/proc/{daemon}/fd") if os.path.realpath(f"/proc/{daemon}/fd/{fd}") == log]
+    assert len(writers) == 1, f"{len(writers)} open descriptors on {log}"
+    (tend.app_dir / "go").write_text("")
+    tend.run("run", "talk", "--wait", check=0)
+    wait_until(lambda: open(log).read().count(" out: last") == 2, 10, "both runs to end in the one log")
+    assert open(log).read().count(" out: first") == 2
