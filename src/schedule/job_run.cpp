@@ -208,18 +208,13 @@ std::vector<std::string> JobRun::child_environment() const
 
 std::vector<std::string> JobRun::child_argv() const
 {
-    std::vector<std::string> argv = m_spec->process.argv;
-    for (std::string& arg : argv) {
-        if (arg.find('{') == std::string::npos)
-            continue;
-        arg = replace_all(std::move(arg), "{env}", m_context.environment);
-        arg = replace_all(std::move(arg), "{app}", m_context.app);
-        arg = replace_all(std::move(arg), "{run}", std::to_string(m_request.id));
-        // Last: an item's own text is never searched for placeholders.
-        if (m_request.item)
-            arg = replace_all(std::move(arg), "{item}", *m_request.item);
-    }
-    return argv;
+    std::string run = std::to_string(m_request.id);
+    // Last: an item's own text is never searched for placeholders.
+    if (m_request.item)
+        return supervise::expand_placeholders(m_spec->process.argv,
+            {{"{env}", m_context.environment}, {"{app}", m_context.app}, {"{run}", run}, {"{item}", *m_request.item}});
+    return supervise::expand_placeholders(
+        m_spec->process.argv, {{"{env}", m_context.environment}, {"{app}", m_context.app}, {"{run}", run}});
 }
 
 }  // namespace tend::schedule

@@ -1,5 +1,6 @@
 #include "supervise/environment.h"
 
+#include "base/strings.h"
 #include "os/env.h"
 
 namespace tend::supervise {
@@ -17,6 +18,18 @@ std::map<std::string, std::string> base_environment(const spec::ProcessSpec& spe
     for (const auto& [key, value] : spec.secret_env)
         merged[key] = value;
     return merged;
+}
+
+std::vector<std::string> expand_placeholders(
+    std::vector<std::string> argv, std::initializer_list<std::pair<std::string_view, std::string_view>> values)
+{
+    for (std::string& arg : argv) {
+        if (arg.find('{') == std::string::npos)
+            continue;
+        for (const auto& [placeholder, value] : values)
+            arg = replace_all(std::move(arg), placeholder, value);
+    }
+    return argv;
 }
 
 std::vector<std::string> to_entries(const std::map<std::string, std::string>& environment)

@@ -2,8 +2,10 @@
 // what describes the daemon's sockets), then the spec's `env`, then its secrets.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spec/app_spec.h"
@@ -11,6 +13,13 @@
 namespace tend::supervise {
 
 std::map<std::string, std::string> base_environment(const spec::ProcessSpec& spec);
+// Replaces each placeholder ("{env}", "{item}") with its value inside single
+// argv elements, in the order given (a value replaced later is never searched
+// for the ones before it): a value never becomes more than one argument, and
+// no shell sees it.
+std::vector<std::string> expand_placeholders(
+    std::vector<std::string> argv, std::initializer_list<std::pair<std::string_view, std::string_view>> values);
+
 std::vector<std::string> to_entries(const std::map<std::string, std::string>& environment);
 
 }  // namespace tend::supervise

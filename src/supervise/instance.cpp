@@ -385,19 +385,10 @@ std::vector<std::string> Instance::child_environment() const
 
 std::vector<std::string> Instance::child_argv() const
 {
-    std::vector<std::string> argv = m_spec->argv;
-    // Placeholders are replaced inside single argv elements: a value can never
-    // become more than one argument, and no shell sees it.
-    for (std::string& arg : argv) {
-        if (arg.find('{') == std::string::npos)
-            continue;
-        arg = replace_all(std::move(arg), "{env}", m_context.environment);
-        arg = replace_all(std::move(arg), "{app}", m_context.app);
-        arg = replace_all(std::move(arg), "{instance}", std::to_string(m_index));
-        if (m_spec->port)
-            arg = replace_all(std::move(arg), "{port}", std::to_string(*m_spec->port + m_index));
-    }
-    return argv;
+    std::string index = std::to_string(m_index);
+    std::string port = m_spec->port ? std::to_string(*m_spec->port + m_index) : std::string("{port}");
+    return expand_placeholders(m_spec->argv,
+        {{"{env}", m_context.environment}, {"{app}", m_context.app}, {"{instance}", index}, {"{port}", port}});
 }
 
 std::chrono::milliseconds Instance::ran_for() const

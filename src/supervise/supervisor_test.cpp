@@ -1,5 +1,7 @@
 #include "supervise/supervisor.h"
 
+#include "supervise/environment.h"
+
 #include <csignal>
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -210,6 +212,19 @@ TEST_F(SupervisorTest, SwitchFailsWhenAnAddedGroupIsNotReadyByTheDeadline)
     ASSERT_FALSE(*outcome);
     EXPECT_NE(outcome->error().message().find("crasher.0 is not ready"), std::string::npos)
         << outcome->error().message();
+}
+
+}  // namespace
+}  // namespace tend::supervise
+
+namespace tend::supervise {
+namespace {
+
+TEST(PlaceholdersTest, ReplacedInsideOneElementInOrderAndNeverInALaterValue)
+{
+    auto argv = expand_placeholders({"run", "--app={app}", "{item}", "{env}-{env}", "plain"},
+        {{"{env}", "live"}, {"{app}", "web"}, {"{item}", "a {app} b; rm -rf /"}});
+    EXPECT_EQ(argv, (std::vector<std::string>{"run", "--app=web", "a {app} b; rm -rf /", "live-live", "plain"}));
 }
 
 }  // namespace
