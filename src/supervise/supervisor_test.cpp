@@ -1,12 +1,11 @@
 #include "supervise/supervisor.h"
 
-#include "supervise/environment.h"
-
 #include <csignal>
 #include <filesystem>
 #include <gtest/gtest.h>
 #include <optional>
 
+#include "supervise/environment.h"
 #include "testing/temp_dir.h"
 
 namespace tend::supervise {
