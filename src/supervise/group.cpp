@@ -48,14 +48,14 @@ logs::RotationPolicy rotation_policy(const spec::LogSpec& spec)
 }
 
 Result<std::unique_ptr<Group>> Group::create(
-    InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, std::unique_ptr<logs::LogFile> log)
+    InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, std::shared_ptr<logs::LogFile> log)
 {
     auto sockets = TRY(bind_sockets(*spec, nullptr, nullptr));
     return std::unique_ptr<Group>(new Group(context, std::move(spec), std::move(log), std::move(sockets)));
 }
 
 Group::Group(InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec,
-    std::unique_ptr<logs::LogFile> log, std::vector<os::UniqueFd> sockets)
+    std::shared_ptr<logs::LogFile> log, std::vector<os::UniqueFd> sockets)
     : m_context(context)
     , m_spec(std::move(spec))
     , m_log(std::move(log))

@@ -21,7 +21,7 @@ class Group {
 public:
     // Binds the group's sockets. Fails (binding nothing) when one cannot be bound.
     static Result<std::unique_ptr<Group>> create(
-        InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, std::unique_ptr<logs::LogFile> log);
+        InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, std::shared_ptr<logs::LogFile> log);
     ~Group();
     Group(const Group&) = delete;
     Group& operator=(const Group&) = delete;
@@ -63,6 +63,7 @@ public:
     Instance* find(int index);
     void sample(const ProcessSnapshot& snapshot, MonoTime now);
     void tick_log() { m_log->tick(); }
+    [[nodiscard]] const std::shared_ptr<logs::LogFile>& log() const { return m_log; }
     [[nodiscard]] std::vector<InstanceStatus> status() const;
 
 private:
@@ -72,7 +73,7 @@ private:
         std::function<void(Result<void>)> done;
     };
 
-    Group(InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, std::unique_ptr<logs::LogFile> log,
+    Group(InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, std::shared_ptr<logs::LogFile> log,
         std::vector<os::UniqueFd> sockets);
     std::unique_ptr<Instance> make_instance(int index);
     void resize();
@@ -83,7 +84,9 @@ private:
 
     InstanceContext& m_context;
     std::shared_ptr<const spec::ProcessSpec> m_spec;
-    std::unique_ptr<logs::LogFile> m_log;  // declared before the instances: it outlives their captures
+    // Declared before the instances: it outlives their captures. Shared with a
+    // group of the same name added back while this one still stops.
+    std::shared_ptr<logs::LogFile> m_log;
     std::vector<os::UniqueFd> m_sockets;
     std::vector<std::unique_ptr<Instance>> m_instances;
     std::vector<std::unique_ptr<Instance>> m_retiring;  // replaced or scaled away, still stopping

@@ -39,10 +39,21 @@ Result<spec::Plan> Supervisor::apply(const spec::AppSpec& next)
         if (change.kind != spec::ChangeKind::Added)
             continue;
         auto spec = std::make_shared<const spec::ProcessSpec>(next.processes.at(change.name));
-        auto log = std::make_unique<logs::LogFile>(
-            m_loop, m_options.log_directory, change.name, rotation_policy(spec->logs));
-        if (auto opened = log->open(); !opened)
-            return opened.error().context(fmt::format("process {}", change.name));
+        // A group of this name removed and still stopping keeps writing through
+        // the same log file object: one writer per file.
+        std::shared_ptr<logs::LogFile> log;
+        for (const auto& [key, removed] : m_removed) {
+            if (removed->name() == change.name)
+                log = removed->log();
+        }
+        if (log) {
+            log->set_policy(rotation_policy(spec->logs));
+        } else {
+            log = std::make_shared<logs::LogFile>(
+                m_loop, m_options.log_directory, change.name, rotation_policy(spec->logs));
+            if (auto opened = log->open(); !opened)
+                return opened.error().context(fmt::format("process {}", change.name));
+        }
         auto group = TRY(Group::create(m_context, spec, std::move(log)));
         added.emplace(change.name, std::move(group));
     }

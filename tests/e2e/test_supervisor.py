@@ -247,3 +247,25 @@ def test_second_daemon_is_refused(tend):
     result = tend.run("daemon", timeout=20)
     assert result.returncode == 1
     assert 'a tend daemon for app "e2e" is already running' in result.stderr
+
+
+def test_a_group_removed_and_back_while_it_still_stops_keeps_one_writer_on_its_log(tend):
+    # The group ignores TERM, so it takes its stop_timeout to go.
+    stubborn = """
+[process.stubborn]
+command = ["sh", "-c", "trap '' TERM; echo up; exec sleep 1000"]
+stop_timeout = "4s"
+"""
+    base = 'app = "e2e"\n[process.idle]\ncommand = "sleep 1000"\n'
+    tend.write(base + stubborn)
+    tend.up()
+    tend.wait_state("stubborn.0", "running")
+    tend.write(base)
+    tend.run("apply", check=0)
+    tend.write(base + stubborn)
+    tend.run("apply", check=0)
+    daemon = tend.status()["daemon"]["pid"]
+    log = str(tend.home / "e2e" / "logs" / "stubborn.log")
+    writers = [fd for fd in os.listdir(f"/proc/{daemon}/fd") if os.path.realpath(f"/proc/{daemon}/fd/{fd}") == log]
+    assert len(writers) == 1, f"{len(writers)} open descriptors on {log}"
+    wait_until(lambda: open(log).read().count(" out: up") == 2, 10, "the new instance to write")
