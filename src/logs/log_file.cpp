@@ -200,8 +200,11 @@ void LogFile::enforce_retention()
         if (count <= static_cast<std::size_t>(m_policy.keep) && total <= m_policy.max_total)
             break;
         std::string path = m_directory + "/" + rotation.base;
+        // Oldest first, always: while the oldest is being compressed, wait for
+        // gzip (this runs again when it ends) rather than delete a newer one
+        // and leave a gap in the middle of what is kept.
         if (path == compressing)
-            continue;
+            break;
         std::erase(m_to_compress, path);
         (void)os::remove_file(path);
         (void)os::remove_file(path + ".gz");
