@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import supervisord_conf
+
 
 def alive(pid):
     try:
@@ -118,19 +120,7 @@ class Supervisord:
     def configure(self, command, count, stamp=None, autostart=True):
         d = self.dir
         env = f"environment=BENCH_STAMP=\"{stamp}\"\n" if stamp else ""
-        self.conf.write_text(f"""[unix_http_server]
-file={d}/supervisor.sock
-[supervisord]
-logfile={d}/supervisord.log
-pidfile={d}/supervisord.pid
-childlogdir={d}
-minfds=8192
-{"user=root" if os.geteuid() == 0 else ""}
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-[supervisorctl]
-serverurl=unix://{d}/supervisor.sock
-[program:child]
+        supervisord_conf.write(d, f"""[program:child]
 command={" ".join(command)}
 numprocs={count}
 process_name=%(program_name)s_%(process_num)d
@@ -140,7 +130,7 @@ startsecs=1
 stopwaitsecs=5
 redirect_stderr=true
 stdout_logfile={d}/child.log
-{env}""")
+{env}""", supervisord_extra=f"childlogdir={d}\nminfds=8192\n")
 
     def ctl(self, *args):
         return subprocess.run(["supervisorctl", "-c", str(self.conf), *args], capture_output=True, text=True,

@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import supervisord_conf
 from zero_downtime import free_port, wait_for_port, wrk
 
 RELEASE_APP = Path(__file__).resolve().parents[1] / "tests" / "e2e" / "apps" / "release"
@@ -111,18 +112,7 @@ def run_supervisord(work):
     make_repo(repo, "")
     checkout = work / "checkout"
     subprocess.run(["git", "clone", "-q", str(repo), str(checkout)], check=True)
-    conf = work / "supervisord.conf"
-    conf.write_text(f"""[unix_http_server]
-file={work}/s.sock
-[supervisord]
-logfile={work}/supervisord.log
-pidfile={work}/supervisord.pid
-{"user=root" if os.geteuid() == 0 else ""}
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-[supervisorctl]
-serverurl=unix://{work}/s.sock
-[program:web]
+    conf = supervisord_conf.write(work, f"""[program:web]
 command=gunicorn --bind 127.0.0.1:{port} --workers 4 --preload wsgi:app
 directory={checkout}
 stopwaitsecs=10

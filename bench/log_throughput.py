@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import supervisord_conf
+
 BYTES = int(os.environ.get("TEND_BENCH_LOG_BYTES", 500_000_000))
 REPEATS = int(os.environ.get("TEND_BENCH_LOG_REPEATS", 3))
 MARKER = b"END-OF-BENCHMARK-OUTPUT"
@@ -83,19 +85,8 @@ logs = {{ max_size = "4GiB", compress = false }}
 
 def run_supervisord(writer, work):
     work.mkdir(parents=True)
-    conf = work / "supervisord.conf"
     log = work / "writer.log"
-    conf.write_text(f"""[unix_http_server]
-file={work}/s.sock
-[supervisord]
-logfile={work}/supervisord.log
-pidfile={work}/supervisord.pid
-{"user=root" if os.geteuid() == 0 else ""}
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-[supervisorctl]
-serverurl=unix://{work}/s.sock
-[program:writer]
+    conf = supervisord_conf.write(work, f"""[program:writer]
 command={writer} {BYTES}
 autostart=false
 autorestart=false

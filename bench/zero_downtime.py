@@ -15,6 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+import supervisord_conf
+
 APPS = Path(__file__).resolve().parent / "apps"
 # The same WSGI app the end-to-end tests serve.
 WSGI_APPS = Path(__file__).resolve().parents[1] / "tests" / "e2e" / "apps"
@@ -100,18 +102,7 @@ instances = 2
 def run_supervisord(work):
     port = free_port()
     work.mkdir(parents=True)
-    conf = work / "supervisord.conf"
-    conf.write_text(f"""[unix_http_server]
-file={work}/s.sock
-[supervisord]
-logfile={work}/supervisord.log
-pidfile={work}/supervisord.pid
-{"user=root" if os.geteuid() == 0 else ""}
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-[supervisorctl]
-serverurl=unix://{work}/s.sock
-[program:web]
+    conf = supervisord_conf.write(work, f"""[program:web]
 command=gunicorn --bind 127.0.0.1:{port} --workers 4 --chdir {WSGI_APPS} wsgi_app:app
 stopwaitsecs=10
 redirect_stderr=true

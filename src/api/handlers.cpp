@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/units.h"
+#include "spec/deploy_settings.h"
 
 namespace tend::api {
 namespace {
@@ -154,6 +155,25 @@ json activity_json(const std::optional<deploy::Activity>& activity)
         {"since", format_wall_time(activity->since)}, {"phase", activity->phase}};
 }
 
+// The `limit` query parameter, `fallback` when absent; nullopt when it is not a number.
+std::optional<std::size_t> limit_of(const Request& request, std::size_t fallback)
+{
+    auto it = request.query.find("limit");
+    if (it == request.query.end())
+        return fallback;
+    try {
+        return std::stoul(it->second);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+// A deploy or rollback that could not begin: busy is "the action failed", anything else bad input.
+Response not_begun(const Error& error)
+{
+    return failure(error.code() == EBUSY ? 409 : 400, error.message());
+}
+
 class Handlers {
 public:
     explicit Handlers(DaemonControl& control) : m_control(control) {}
@@ -263,6 +283,16 @@ private:
         return out;
     }
 
+    json steps_json(std::int64_t release)
+    {
+        json out = json::array();
+        if (auto steps = m_control.releases.steps(release)) {
+            for (const auto& step : *steps)
+                out.push_back(step_json(step));
+        }
+        return out;
+    }
+
     Response outcome_response(const deploy::DeployOutcome& outcome)
     {
         json body{{"release", outcome.release}, {"sha", outcome.sha}, {"directory", outcome.directory},
@@ -272,12 +302,8 @@ private:
             body["jobs"] = changes_json(outcome.plan->jobs);
             body["text"] = outcome.plan->describe();
         }
-        if (outcome.release != 0) {
-            if (auto steps = m_control.releases.steps(outcome.release)) {
-                for (const auto& step : *steps)
-                    body["steps"].push_back(step_json(step));
-            }
-        }
+        if (outcome.release != 0)
+            body["steps"] = steps_json(outcome.release);
         return Response{outcome.ok ? 200 : 409, body.dump()};
     }
 
@@ -291,15 +317,14 @@ private:
         }
         deploy::DeployRequest request{
             .ref = body.value("ref", std::string()), .who = caller.user, .plan_only = body.value("plan_only", false)};
-        if (!request.ref.empty()
-            && (request.ref.front() == '-' || request.ref.find("..") != std::string::npos
-                || request.ref.find_first_of(" \t\n~^:?*[\\") != std::string::npos)) {
-            respond(failure(400, fmt::format("\"{}\" is not a branch, tag or commit", request.ref)));
+        if (auto valid = request.ref.empty() ? Result<void>(Ok{}) : spec::deploy_settings::check_ref(request.ref);
+            !valid) {
+            respond(failure(400, valid.error().message()));
             return;
         }
         auto started = m_control.deploy(std::move(request), done);
         if (!started)
-            respond(failure(started.error().code() == EBUSY ? 409 : 400, started.error().message()));
+            respond(not_begun(started.error()));
     }
 
     void rollback(const json& body, const Caller& caller, const Responder& respond)
@@ -310,29 +335,21 @@ private:
         auto started = m_control.deployer.rollback(
             request, [this, respond](const deploy::DeployOutcome& outcome) { respond(outcome_response(outcome)); });
         if (!started)
-            respond(failure(started.error().code() == EBUSY ? 409 : 400, started.error().message()));
+            respond(not_begun(started.error()));
     }
 
     Response releases(const Request& request)
     {
-        std::size_t limit = 50;
-        try {
-            if (auto it = request.query.find("limit"); it != request.query.end())
-                limit = std::stoul(it->second);
-        } catch (const std::exception&) {
+        auto limit = limit_of(request, 50);
+        if (!limit)
             return failure(400, "limit must be a number");
-        }
-        auto all = m_control.releases.list(limit);
+        auto all = m_control.releases.list(*limit);
         if (!all)
             return failure(409, all.error().message());
         json out = json::array();
         for (const store::Release& release : *all) {
             json entry = release_json(release);
-            entry["steps"] = json::array();
-            if (auto steps = m_control.releases.steps(release.id)) {
-                for (const auto& step : *steps)
-                    entry["steps"].push_back(step_json(step));
-            }
+            entry["steps"] = steps_json(release.id);
             out.push_back(entry);
         }
         return ok({{"releases", out}, {"in_progress", activity_json(m_control.deployer.activity())}});
@@ -441,12 +458,10 @@ private:
             query.job = it->second;
         if (auto it = request.query.find("failed"); it != request.query.end())
             query.failed_only = it->second == "1" || it->second == "true";
-        try {
-            if (auto it = request.query.find("limit"); it != request.query.end())
-                query.limit = std::stoul(it->second);
-        } catch (const std::exception&) {
+        auto limit = limit_of(request, query.limit);
+        if (!limit)
             return failure(400, "limit must be a number");
-        }
+        query.limit = *limit;
         if (!query.job.empty() && !m_control.scheduler.has_job(query.job)) {
             auto any = m_control.runs.query({.job = query.job, .limit = 1});
             if (any && any->empty())
@@ -514,15 +529,11 @@ private:
             out["history"] = history;
             return ok({{"items", json::array({out})}});
         }
-        std::size_t limit = 50;
-        try {
-            if (auto it = request.query.find("limit"); it != request.query.end())
-                limit = std::stoul(it->second);
-        } catch (const std::exception&) {
+        auto limit = limit_of(request, 50);
+        if (!limit)
             return failure(400, "limit must be a number");
-        }
         bool failed = request.query.contains("failed") && request.query.at("failed") == "1";
-        auto found = m_control.items.query(job->second, failed, limit);
+        auto found = m_control.items.query(job->second, failed, *limit);
         if (!found)
             return failure(409, found.error().message());
         json out = json::array();

@@ -28,13 +28,6 @@ Deployer::~Deployer() = default;
 
 Result<void> Deployer::start()
 {
-    m_context.log
-        = std::make_shared<logs::LogFile>(m_context.instances.loop, m_log_directory, "deploy", logs::RotationPolicy{});
-    TRY(m_context.log->open());
-    m_context.log->set_tap([this](std::string_view records) {
-        if (m_deployment)
-            m_deployment->observe(records);
-    });
     auto failed = TRY(m_context.releases.fail_unfinished(to_micros(m_context.instances.loop.clock().wall_now())));
     for (const store::Release& release : failed) {
         m_context.events.record("deploy", "deploy-failed",
@@ -42,6 +35,27 @@ Result<void> Deployer::start()
                 "release {} ({}): {}; the live release was never switched", release.id, release.ref, release.error));
     }
     return Ok{};
+}
+
+Result<void> Deployer::open_log()
+{
+    if (m_context.log)
+        return Ok{};
+    auto log
+        = std::make_shared<logs::LogFile>(m_context.instances.loop, m_log_directory, "deploy", logs::RotationPolicy{});
+    TRY(log->open());
+    log->set_tap([this](std::string_view records) {
+        if (m_deployment)
+            m_deployment->observe(records);
+    });
+    m_context.log = std::move(log);
+    return Ok{};
+}
+
+void Deployer::tick()
+{
+    if (m_context.log)
+        m_context.log->tick();
 }
 
 std::optional<Activity> Deployer::activity() const
@@ -76,6 +90,7 @@ Result<std::int64_t> Deployer::deploy(
         return Error(busy_message(), EBUSY);
     if (m_shutdown_done)
         return Error("the daemon is shutting down");
+    TRY(open_log());
     bool plan_only = request.plan_only;
     std::int64_t switched_from = 0;
     if (auto live = m_context.releases.live(); live) {
@@ -114,6 +129,7 @@ Result<std::int64_t> Deployer::rollback(const RollbackRequest& request, std::fun
         return Error(busy_message(), EBUSY);
     if (m_shutdown_done)
         return Error("the daemon is shutting down");
+    TRY(open_log());
     auto live = TRY(m_context.releases.live());
     std::optional<store::Release> target;
     if (request.release) {
@@ -238,18 +254,12 @@ void Deployer::remove_next()
     }
     Removal removal = std::move(m_removals.front());
     m_removals.pop_front();
-    spec::JobSpec job;
-    job.name = "deploy";
-    job.process.name = "deploy";
-    job.process.argv = {"rm", "-rf", "--", removal.directory};
-    job.process.cwd = m_context.paths.state;
-    job.timeout = std::chrono::minutes(10);
     schedule::RunRequest request{.id = removal.release,
         .trigger = "cleanup",
         .name = fmt::format("deploy#{}.cleanup", removal.release),
         .quiet = true};
-    m_remover = std::make_unique<schedule::JobRun>(
-        m_context.instances, std::make_shared<const spec::JobSpec>(std::move(job)), m_context.log, request);
+    auto job = command_job({"rm", "-rf", "--", removal.directory}, m_context.paths.state, {}, std::chrono::minutes(10));
+    m_remover = std::make_unique<schedule::JobRun>(m_context.instances, job, m_context.log, request);
     m_remover->start(guarded(m_self, [removal](Deployer& self, const schedule::RunOutcome& outcome) {
         self.m_context.instances.loop.defer([gone = std::shared_ptr<schedule::JobRun>(std::move(self.m_remover))] {});
         if (outcome.state == "succeeded" && removal.release != 0) {

@@ -39,7 +39,8 @@ public:
         DeployPaths paths, DeployHooks hooks, std::string log_directory);
     ~Deployer();
 
-    // Opens logs/deploy.log and fails what a killed daemon left unfinished.
+    // Fails what a killed daemon left unfinished. logs/deploy.log is opened by
+    // the first deploy or rollback, so an app that never deploys has none.
     Result<void> start();
 
     // Begins a deploy with `deploy` (the [deploy] in effect); `done` gets the
@@ -56,11 +57,12 @@ public:
 
     // Stops a running step (the deploy fails), then `done` once nothing of it runs.
     void shut_down(std::function<void()> done);
-    void tick() { m_context.log->tick(); }
+    void tick();
 
     [[nodiscard]] const DeployPaths& paths() const { return m_context.paths; }
 
 private:
+    Result<void> open_log();
     void finished(const DeployOutcome& outcome, std::int64_t switched_from, int keep);
     void clean_up(std::int64_t switched_from, int keep);
     void remove_next();

@@ -144,22 +144,10 @@ void Deployment::enter(Phase phase)
     }
     case Phase::Shared: clear_shared_paths(); return;
     case Phase::Link: link_shared_paths(); return;
-    case Phase::Build:
-        for (const auto& argv : m_deploy.build)
-            commands.push_back({"build", argv, m_directory});
-        run_commands(std::move(commands), Phase::Check);
-        return;
-    case Phase::Check:
-        for (const auto& argv : m_deploy.check)
-            commands.push_back({"check", argv, m_directory});
-        run_commands(std::move(commands), Phase::Load);
-        return;
+    case Phase::Build: run_commands(step_commands("build", m_deploy.build), Phase::Check); return;
+    case Phase::Check: run_commands(step_commands("check", m_deploy.check), Phase::Load); return;
     case Phase::Load: load(); return;
-    case Phase::Release:
-        for (const auto& argv : m_deploy.release)
-            commands.push_back({"release", argv, m_directory});
-        run_commands(std::move(commands), Phase::Switch);
-        return;
+    case Phase::Release: run_commands(step_commands("release", m_deploy.release), Phase::Switch); return;
     case Phase::Switch: switch_over(); return;
     case Phase::Done:
     case Phase::Failed: return;
@@ -182,26 +170,42 @@ void Deployment::run_commands(std::deque<Command> commands, Phase then)
         [this, rest = std::move(commands), then]() mutable { run_commands(std::move(rest), then); });
 }
 
-std::shared_ptr<const spec::JobSpec> Deployment::step_spec(const Command& command) const
+std::shared_ptr<const spec::JobSpec> command_job(
+    git::Argv argv, std::string cwd, std::map<std::string, std::string> env, Duration timeout)
 {
     spec::JobSpec job;
     job.name = "deploy";
     job.process.name = "deploy";
-    job.process.argv = command.argv;
-    job.process.cwd = command.cwd;
-    job.process.env = m_deploy.env;
-    for (const auto& [key, value] : git::environment())
-        job.process.env.emplace(key, value);
-    job.process.env["TEND_REF"] = m_request.ref;
-    job.process.env["TEND_SHARED"] = m_context.paths.shared;
-    if (m_release.id != 0)
-        job.process.env["TEND_RELEASE"] = std::to_string(m_release.id);
-    if (!m_release.sha.empty())
-        job.process.env["TEND_SHA"] = m_release.sha;
-    if (!m_directory.empty())
-        job.process.env["TEND_RELEASE_DIR"] = m_directory;
-    job.timeout = m_deploy.timeout;
+    job.process.argv = std::move(argv);
+    job.process.cwd = std::move(cwd);
+    job.process.env = std::move(env);
+    job.timeout = timeout;
     return std::make_shared<const spec::JobSpec>(std::move(job));
+}
+
+std::shared_ptr<const spec::JobSpec> Deployment::step_spec(const Command& command) const
+{
+    std::map<std::string, std::string> env = m_deploy.env;
+    for (const auto& [key, value] : git::environment())
+        env.emplace(key, value);
+    env["TEND_REF"] = m_request.ref;
+    env["TEND_SHARED"] = m_context.paths.shared;
+    if (m_release.id != 0)
+        env["TEND_RELEASE"] = std::to_string(m_release.id);
+    if (!m_release.sha.empty())
+        env["TEND_SHA"] = m_release.sha;
+    if (!m_directory.empty())
+        env["TEND_RELEASE_DIR"] = m_directory;
+    return command_job(command.argv, command.cwd, std::move(env), m_deploy.timeout);
+}
+
+std::deque<Deployment::Command> Deployment::step_commands(
+    std::string_view step, const std::vector<std::vector<std::string>>& list) const
+{
+    std::deque<Command> commands;
+    for (const auto& argv : list)
+        commands.push_back({std::string(step), argv, m_directory});
+    return commands;
 }
 
 void Deployment::run_command(Command command, std::function<void()> next)

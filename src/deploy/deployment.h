@@ -77,6 +77,11 @@ struct DeployOutcome {
     std::optional<spec::Plan> plan;  // what the switch changes (or would)
 };
 
+// A command tend runs for deploys (a step, a cleanup) as a job run's spec:
+// argv in cwd with env, stopped with its whole tree after `timeout`.
+std::shared_ptr<const spec::JobSpec> command_job(
+    git::Argv argv, std::string cwd, std::map<std::string, std::string> env, Duration timeout);
+
 class Deployment {
 public:
     Deployment(DeployContext& context, spec::DeploySpec deploy, DeployRequest request);
@@ -106,6 +111,9 @@ private:
     };
 
     void enter(Phase phase);
+    // The [deploy] commands of one step (build, check, release), in the release directory.
+    [[nodiscard]] std::deque<Command> step_commands(
+        std::string_view step, const std::vector<std::vector<std::string>>& list) const;
     void run_commands(std::deque<Command> commands, Phase then);
     void run_command(Command command, std::function<void()> next);
     void clear_shared_paths();  // Shared: a file in the way fails; a directory is removed

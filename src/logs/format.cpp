@@ -73,17 +73,23 @@ std::size_t utf8_length(std::string_view text)
 
 }  // namespace
 
-// Whether every byte is printable ASCII (0x20..0x7E), sixteen bytes at a time
-// with GCC vector extensions: the common case, appended without looking at each byte.
-bool plain_ascii(std::string_view text)
+namespace {
+
+// Whether every byte is printable ASCII (0x20..0x7E) or, with `newlines`, a
+// '\n': sixteen bytes at a time with GCC vector extensions, the common case
+// appended without looking at each byte.
+bool printable(std::string_view text, bool newlines)
 {
     using Bytes = unsigned char __attribute__((vector_size(16)));
+    // The one extra byte let through: '\n', or else a space (printable anyway).
+    Bytes allowed;
+    std::memset(&allowed, newlines ? '\n' : ' ', sizeof allowed);
     std::size_t i = 0;
     Bytes bad{};
     for (; i + 16 <= text.size(); i += 16) {
         Bytes chunk;
         std::memcpy(&chunk, text.data() + i, 16);
-        bad |= reinterpret_cast<Bytes>((chunk - 0x20) > 0x5E);  // NOLINT: a vector mask of the same size
+        bad |= reinterpret_cast<Bytes>((chunk - 0x20) > 0x5E) & reinterpret_cast<Bytes>(chunk != allowed);  // NOLINT
     }
     std::uint64_t halves[2];
     std::memcpy(halves, &bad, sizeof halves);
@@ -91,32 +97,22 @@ bool plain_ascii(std::string_view text)
         return false;
     for (; i < text.size(); ++i) {
         auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x20 || c >= 0x7F)
+        if ((c < 0x20 || c >= 0x7F) && !(newlines && c == '\n'))
             return false;
     }
     return true;
 }
 
+}  // namespace
+
+bool plain_ascii(std::string_view text)
+{
+    return printable(text, false);
+}
+
 bool plain_lines(std::string_view text)
 {
-    using Bytes = unsigned char __attribute__((vector_size(16)));
-    std::size_t i = 0;
-    Bytes bad{};
-    for (; i + 16 <= text.size(); i += 16) {
-        Bytes chunk;
-        std::memcpy(&chunk, text.data() + i, 16);
-        bad |= reinterpret_cast<Bytes>((chunk - 0x20) > 0x5E) & reinterpret_cast<Bytes>(chunk != '\n');  // NOLINT
-    }
-    std::uint64_t halves[2];
-    std::memcpy(halves, &bad, sizeof halves);
-    if ((halves[0] | halves[1]) != 0)
-        return false;
-    for (; i < text.size(); ++i) {
-        auto c = static_cast<unsigned char>(text[i]);
-        if ((c < 0x20 || c >= 0x7F) && c != '\n')
-            return false;
-    }
-    return true;
+    return printable(text, true);
 }
 
 void append_escaped(std::string& out, std::string_view text)

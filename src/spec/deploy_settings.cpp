@@ -17,12 +17,18 @@ Result<void> apply_source(DeploySpec& deploy, const toml::node& node, const Sett
     return Ok{};
 }
 
+Result<void> check_ref(std::string_view ref)
+{
+    if (ref.empty() || ref.front() == '-' || ref.find("..") != std::string_view::npos
+        || ref.find_first_of(" \t\n~^:?*[\\") != std::string_view::npos)
+        return Error(fmt::format("\"{}\" is not a branch, tag or commit", ref));
+    return Ok{};
+}
+
 Result<void> apply_ref(DeploySpec& deploy, const toml::node& node, const SettingContext& /*context*/)
 {
     deploy.ref = TRY(as_string(node));
-    if (deploy.ref.empty() || deploy.ref.front() == '-' || deploy.ref.find("..") != std::string::npos)
-        return Error(fmt::format("\"{}\" is not a branch, tag or commit", deploy.ref));
-    return Ok{};
+    return check_ref(deploy.ref);
 }
 
 // A list of commands: each a string (split like `command`) or an array (the argv).

@@ -8,6 +8,10 @@
 
 namespace tend::spec::deploy_settings {
 
+// A branch, tag or commit as tend accepts one (from [deploy].ref or `tend deploy REF`):
+// not empty, no leading '-', none of git's forbidden characters or "..".
+Result<void> check_ref(std::string_view ref);
+
 Result<void> apply_source(DeploySpec& deploy, const toml::node& node, const SettingContext& context);
 Result<void> apply_ref(DeploySpec& deploy, const toml::node& node, const SettingContext& context);
 Result<void> apply_build(DeploySpec& deploy, const toml::node& node, const SettingContext& context);

@@ -2,20 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include "testing/temp_dir.h"
+#include "testing/store_test.h"
 
 namespace tend::store {
 namespace {
 
-class ReleasesTest : public ::testing::Test {
+class ReleasesTest : public testing::StoreTest {
 protected:
-    void SetUp() override
-    {
-        auto db = Database::open((m_temp.path() / "tend.db").string());
-        ASSERT_TRUE(db) << db.error().message();
-        m_db = db.release_value();
-    }
-
     std::int64_t add(std::string_view ref)
     {
         Releases releases(*m_db);
@@ -23,9 +16,6 @@ protected:
         EXPECT_TRUE(id) << id.error().message();
         return id ? *id : 0;
     }
-
-    testing::TempDir m_temp;
-    std::unique_ptr<Database> m_db;
 };
 
 TEST_F(ReleasesTest, OneReleaseIsLiveAndTheOneBeforeItIsPrevious)

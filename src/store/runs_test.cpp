@@ -2,23 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include "testing/temp_dir.h"
+#include "testing/store_test.h"
 
 namespace tend::store {
 namespace {
 
-class RunsTest : public ::testing::Test {
-protected:
-    void SetUp() override
-    {
-        auto db = Database::open((m_temp.path() / "tend.db").string());
-        ASSERT_TRUE(db) << db.error().message();
-        m_db = db.release_value();
-    }
-
-    testing::TempDir m_temp;
-    std::unique_ptr<Database> m_db;
-};
+using RunsTest = testing::StoreTest;
 
 TEST_F(RunsTest, AFireIsClaimedOnce)
 {

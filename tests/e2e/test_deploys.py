@@ -250,7 +250,8 @@ def test_each_bad_release_ends_its_deploy_with_a_clear_reason(tend, simple):
 
     result = deploy(tend, "no-such-branch", expect=1)
     assert 'unknown ref "no-such-branch"' in result.stderr, result.stderr
-    assert deploy(tend, "--x", expect=2)
+    refused = deploy(tend, "main..other", expect=2)
+    assert '"main..other" is not a branch, tag or commit' in refused.stderr, refused.stderr
 
     repo.write("hang", "")
     repo.commit("a build that hangs")
