@@ -103,22 +103,41 @@ void Capture::read_available(Channel& channel, bool until_empty)
 void Capture::consume(Channel& channel, std::string_view data, std::string& out, std::size_t& lines)
 {
     out.reserve(out.size() + data.size() + data.size() / 2);
+    // A line left unfinished by the last read is completed first; a read
+    // rarely ends at a line's end, so the fast path must not wait for one.
+    if (!channel.unfinished.empty()) {
+        std::size_t newline = data.find('\n');
+        std::size_t end = newline == std::string_view::npos ? data.size() : newline + 1;
+        consume_general(channel, data.substr(0, end), out, lines);
+        data.remove_prefix(end);
+    }
+    data = consume_plain(channel, data, out, lines);
+    consume_general(channel, data, out, lines);
+}
+
+std::string_view Capture::consume_plain(Channel& channel, std::string_view data, std::string& out, std::size_t& lines)
+{
     // The common case, whole lines of printable ASCII: the chunk is checked
     // once, and each line is its prefix and one copy (newline included).
-    if (channel.unfinished.empty() && plain_lines(data)) {
-        std::string_view prefix;
-        while (!data.empty()) {
-            std::size_t newline = data.find('\n');
-            if (newline == std::string_view::npos || newline > max_line)
-                break;  // an unfinished or long line: the general path below
-            if (prefix.empty())
-                prefix = line_prefix(channel, false);
-            out.append(prefix);
-            out.append(data.data(), newline + 1);
-            ++lines;
-            data.remove_prefix(newline + 1);
-        }
+    if (data.empty() || !plain_lines(data))
+        return data;
+    std::string_view prefix;
+    while (!data.empty()) {
+        std::size_t newline = data.find('\n');
+        if (newline == std::string_view::npos || newline > max_line)
+            break;  // an unfinished or long line: the general path
+        if (prefix.empty())
+            prefix = line_prefix(channel, false);
+        out.append(prefix);
+        out.append(data.data(), newline + 1);
+        ++lines;
+        data.remove_prefix(newline + 1);
     }
+    return data;
+}
+
+void Capture::consume_general(Channel& channel, std::string_view data, std::string& out, std::size_t& lines)
+{
     while (!data.empty()) {
         std::size_t newline = data.find('\n');
         if (newline == std::string_view::npos) {

@@ -49,6 +49,9 @@ private:
 
     void read_available(Channel& channel, bool until_empty);
     void consume(Channel& channel, std::string_view data, std::string& out, std::size_t& lines);
+    // Whole printable lines from the front of data; returns what is left.
+    std::string_view consume_plain(Channel& channel, std::string_view data, std::string& out, std::size_t& lines);
+    void consume_general(Channel& channel, std::string_view data, std::string& out, std::size_t& lines);
     void emit(Channel& channel, std::string_view text, bool partial, std::string& out, std::size_t& lines);
     void flush_unfinished(Channel& channel);
     const std::string& line_prefix(Channel& channel, bool partial);

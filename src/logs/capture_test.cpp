@@ -24,6 +24,13 @@ protected:
         m_loop->run();
     }
 
+    // One pass of the loop: whatever the pipes hold now is read, no timer runs.
+    void read_once()
+    {
+        m_loop->defer([this] { m_loop->stop(); });
+        m_loop->run();
+    }
+
     std::vector<std::string> lines(const std::string& name)
     {
         std::ifstream in(m_dir / (name + ".log"));
@@ -62,6 +69,27 @@ TEST_F(CaptureTest, StampsLinesPerStreamAndSplitsLongOnes)
         (std::vector<std::string>{
             "web.0 out: one", "web.0 out: two", piece, "web.0 out: xxxxxxxxxx", "web.0 out+: unfinished"}));
     EXPECT_EQ(err, (std::vector<std::string>{"web.0 err: oops"}));
+}
+
+TEST_F(CaptureTest, ALineCutByOneReadIsCompletedByTheNext)
+{
+    LogFile file(*m_loop, m_dir.string(), "web", RotationPolicy{});
+    ASSERT_TRUE(file.open());
+    Capture capture(*m_loop, file, "web.0");
+    auto fds = capture.open();
+    ASSERT_TRUE(fds);
+    ASSERT_TRUE(os::write_all(fds->first, "first half of li"));
+    read_once();
+    EXPECT_TRUE(lines("web").empty());  // held: neither written nor flushed
+    // The rest of that line, plain lines, a line that needs escaping, then plain again.
+    ASSERT_TRUE(os::write_all(fds->first, "ne one\nline two\nbell\a\nline four\r\nline five\nsix"));
+    read_once();
+    EXPECT_EQ(lines("web"),
+        (std::vector<std::string>{"web.0 out: first half of line one", "web.0 out: line two", "web.0 out: bell\\x07",
+            "web.0 out: line four", "web.0 out: line five"}));
+    ASSERT_TRUE(os::write_all(fds->first, "\n"));
+    read_once();
+    EXPECT_EQ(lines("web").back(), "web.0 out: six");
 }
 
 TEST_F(CaptureTest, RotatesAndKeepsWithinLimits)
