@@ -12,7 +12,7 @@ from pathlib import Path
 import supervisord_conf
 
 BYTES = int(os.environ.get("TEND_BENCH_LOG_BYTES", 500_000_000))
-REPEATS = int(os.environ.get("TEND_BENCH_LOG_REPEATS", 3))
+REPEATS = int(os.environ.get("TEND_BENCH_LOG_REPEATS", 5))
 MARKER = b"END-OF-BENCHMARK-OUTPUT"
 
 
