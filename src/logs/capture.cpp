@@ -1,20 +1,32 @@
 #include "logs/capture.h"
 
 #include <cerrno>
+#include <span>
+#include <vector>
 
 #include "os/files.h"
 
 namespace tend::logs {
 namespace {
 
-constexpr std::size_t read_size = 128 * 1024;
+// Large reads: each read of a full pipe wakes its writer; against 128 KiB
+// reads, 512 KiB ones took the log benchmark from a median 0.51 s to 0.42 s
+// (10 interleaved runs each). One buffer serves every capture: the daemon is
+// one thread, and a read is consumed whole before anything else runs.
+constexpr std::size_t read_size = std::size_t{512} * 1024;
 
 // A pipe that bursts is grown to this (or as far as the kernel allows: 1 MiB
 // without CAP_SYS_RESOURCE). Only pipes that burst grow, so hundreds of quiet
 // instances do not spend the user's pipe budget (pipe-user-pages-soft, past
 // which every new pipe of the user gets a single page).
 constexpr int burst_pipe_size = 4 << 20;
-constexpr int reads_per_wakeup = 8;
+constexpr int reads_per_wakeup = 4;
+
+std::span<char> read_buffer()
+{
+    static std::vector<char> buffer(read_size);
+    return buffer;
+}
 
 }  // namespace
 
@@ -70,7 +82,7 @@ void Capture::drain()
 void Capture::read_available(Channel& channel, bool until_empty)
 {
     // A few reads per wakeup keep the loop fair to other instances; drain reads all.
-    char buffer[read_size];
+    std::span<char> buffer = read_buffer();
     std::string out;
     for (int round = 0; until_empty || round < reads_per_wakeup; ++round) {
         auto n = os::read_some(channel.read_end.get(), buffer);
@@ -85,10 +97,10 @@ void Capture::read_available(Channel& channel, bool until_empty)
         m_now = m_loop.clock().wall_now();
         std::size_t lines = 0;
         out.clear();
-        consume(channel, std::string_view(buffer, *n), out, lines);
+        consume(channel, std::string_view(buffer.data(), *n), out, lines);
         if (!out.empty())
             m_file.append(out, lines);
-        if (*n < sizeof buffer)
+        if (*n < buffer.size())
             break;
     }
     if (!channel.unfinished.empty() && channel.flush_timer == 0) {

@@ -2,8 +2,8 @@
 // them on the event loop as data arrives, stamps every line at read time and
 // appends the records to the group's LogFile.
 //
-// Bounded: at most one 64 KiB read and one unfinished line (max_line bytes)
-// per stream are held. A line longer than max_line is written in pieces; an
+// Bounded: one 512 KiB read buffer (shared by all captures) and one
+// unfinished line (max_line bytes) per stream are held. A line longer than max_line is written in pieces; an
 // unfinished line is written as a piece after flush_delay. drain() reads
 // whatever is in the pipes right now: the instance calls it when its process
 // exits, so the last lines are in the file before the exit is recorded.

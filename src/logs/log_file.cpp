@@ -9,6 +9,16 @@
 #include "os/spawn.h"
 
 namespace tend::logs {
+namespace {
+
+// Records go to the file in writes of at most this size. A larger write lets
+// the kernel put it in larger page-cache folios; on a virtual machine whose
+// host takes back freed guest memory, those come from memory the host must
+// fault in again. With 768 KiB writes the log benchmark's runs there ranged
+// from 0.33 s to 1.5 s; with 192 KiB writes they held at 0.37-0.47 s.
+constexpr std::size_t max_write = std::size_t{192} * 1024;
+
+}  // namespace
 
 LogFile::LogFile(Loop& loop, std::string directory, std::string name, RotationPolicy policy)
     : m_loop(loop)
@@ -75,7 +85,7 @@ bool LogFile::write_out(std::string_view data)
     std::size_t done = 0;
     Result<void> written = Ok{};
     while (done < data.size()) {
-        auto n = os::write_some(m_fd.get(), data.substr(done));
+        auto n = os::write_some(m_fd.get(), data.substr(done, max_write));
         if (!n || *n == 0) {
             written = n ? Error("write made no progress") : n.error();
             break;
