@@ -3,10 +3,11 @@
 // appends the records to the group's LogFile.
 //
 // Bounded: one 512 KiB read buffer (shared by all captures) and one
-// unfinished line (max_line bytes) per stream are held. A line longer than max_line is written in pieces; an
-// unfinished line is written as a piece after flush_delay. drain() reads
-// whatever is in the pipes right now: the instance calls it when its process
-// exits, so the last lines are in the file before the exit is recorded.
+// unfinished line (max_line bytes) per stream are held. A line longer than
+// max_line is written in pieces; an unfinished line is written as a piece
+// after flush_delay. drain() reads whatever is in the pipes right now: the
+// instance calls it when its process exits, so the last lines are in the file
+// before the exit is recorded.
 #pragma once
 
 #include <array>
