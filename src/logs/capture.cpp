@@ -1,8 +1,8 @@
 #include "logs/capture.h"
 
 #include <cerrno>
+#include <memory>
 #include <span>
-#include <vector>
 
 #include "os/files.h"
 
@@ -24,8 +24,10 @@ constexpr int reads_per_wakeup = 4;
 
 std::span<char> read_buffer()
 {
-    static std::vector<char> buffer(read_size);
-    return buffer;
+    // Left uninitialized: its pages are touched (and resident) only as far
+    // as reads have filled it, so quiet pipes do not cost the daemon 512 KiB.
+    static const std::unique_ptr<char[]> buffer(new char[read_size]);  // NOLINT(*-avoid-c-arrays)
+    return {buffer.get(), read_size};
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <grp.h>
+#include <sched.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,20 +18,31 @@
 namespace tend::os {
 namespace {
 
-// What the child reports through the close-on-exec pipe when a step fails.
+// Written by the child when a step before exec fails. The child shares the
+// daemon's memory (CLONE_VM), and the daemon reads this once the child is gone.
 struct ChildFailure {
-    int step;
-    int code;
+    int step = -1;
+    int code = 0;
 };
 
 enum Step : int { StepSession, StepStdio, StepFds, StepCwd, StepGroup, StepUser, StepExec, StepListenPid };
 constexpr std::array step_names{
     "setsid", "set up stdio", "pass fds", "chdir", "set group", "set user", "exec", "set LISTEN_PID"};
 
-[[noreturn]] void fail_in_child(int report_fd, Step step)
+// Everything the child needs, laid out by the daemon before the clone.
+struct ChildPlan {
+    const SpawnOptions* options = nullptr;
+    const char* program = nullptr;
+    char* const* argv = nullptr;
+    char* const* envp = nullptr;
+    char* listen_pid_slot = nullptr;
+    int null_fd = -1;
+    ChildFailure failure;
+};
+
+[[noreturn]] void fail_in_child(ChildPlan& plan, Step step)
 {
-    ChildFailure failure{step, errno};
-    (void)!::write(report_fd, &failure, sizeof failure);
+    plan.failure = ChildFailure{step, errno};
     ::_exit(127);
 }
 
@@ -52,43 +65,47 @@ std::string resolve_program(const SpawnOptions& options)
     return found.value_or(options.argv[0]);
 }
 
-// Runs in the child between fork and exec: only async-signal-safe calls.
-[[noreturn]] void run_child(const SpawnOptions& options, const std::string& program, char* const* argv,
-    char* const* envp, char* listen_pid_slot, int null_fd, int report_fd)
+// Runs in the child, on its own stack but in the daemon's memory, until the
+// exec: only system calls, no allocation, and nothing written but the plan's
+// failure and the LISTEN_PID slot. Credentials are changed with raw system
+// calls: libc's wrappers would try to reach the daemon's other threads.
+[[noreturn]] void run_child(ChildPlan& plan)
 {
-    sigset_t all;
-    sigemptyset(&all);
-    ::sigprocmask(SIG_SETMASK, &all, nullptr);
+    const SpawnOptions& options = *plan.options;
+    // Every signal is blocked (by the daemon, around the clone) until the
+    // dispositions are the defaults, so no handler ever runs in the child.
     for (int sig = 1; sig < NSIG; ++sig)
         ::signal(sig, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     if (options.new_session && ::setsid() < 0)
-        fail_in_child(report_fd, StepSession);
+        fail_in_child(plan, StepSession);
 
     // Copy every source fd above the target range first so placing one never
     // clobbers another that is still to be placed.
     int lowest = 3 + static_cast<int>(options.pass_fds.size()) + 8;
     auto lift = [&](int fd) { return fd < 0 ? -1 : ::fcntl(fd, F_DUPFD_CLOEXEC, lowest); };
-    int in = lift(options.stdin_fd >= 0 ? options.stdin_fd : null_fd);
-    int out = lift(options.stdout_fd >= 0 ? options.stdout_fd : null_fd);
-    int err = lift(options.stderr_fd >= 0 ? options.stderr_fd : (options.stdout_fd >= 0 ? options.stdout_fd : null_fd));
-    int report = lift(report_fd);
-    if (in < 0 || out < 0 || err < 0 || report < 0)
-        fail_in_child(report_fd, StepStdio);
-    report_fd = report;
+    int in = lift(options.stdin_fd >= 0 ? options.stdin_fd : plan.null_fd);
+    int out = lift(options.stdout_fd >= 0 ? options.stdout_fd : plan.null_fd);
+    int err = lift(
+        options.stderr_fd >= 0 ? options.stderr_fd : (options.stdout_fd >= 0 ? options.stdout_fd : plan.null_fd));
+    if (in < 0 || out < 0 || err < 0)
+        fail_in_child(plan, StepStdio);
     int lifted[64];
     std::size_t count = options.pass_fds.size() < 64 ? options.pass_fds.size() : 64;
     for (std::size_t i = 0; i < count; ++i) {
         lifted[i] = lift(options.pass_fds[i]);
         if (lifted[i] < 0)
-            fail_in_child(report_fd, StepFds);
+            fail_in_child(plan, StepFds);
     }
     if (!place_fd(in, 0) || !place_fd(out, 1) || !place_fd(err, 2))
-        fail_in_child(report_fd, StepStdio);
+        fail_in_child(plan, StepStdio);
     for (std::size_t i = 0; i < count; ++i) {
         if (!place_fd(lifted[i], 3 + static_cast<int>(i)))
-            fail_in_child(report_fd, StepFds);
+            fail_in_child(plan, StepFds);
     }
-    if (listen_pid_slot != nullptr) {
+    if (plan.listen_pid_slot != nullptr) {
         // The slot is the digits part of a preallocated "LISTEN_PID=" entry.
         pid_t self = ::getpid();
         char digits[16];
@@ -98,19 +115,24 @@ std::string resolve_program(const SpawnOptions& options)
             self /= 10;
         } while (self > 0);
         for (int i = 0; i < n; ++i)
-            listen_pid_slot[i] = digits[n - 1 - i];
-        listen_pid_slot[n] = '\0';
+            plan.listen_pid_slot[i] = digits[n - 1 - i];
+        plan.listen_pid_slot[n] = '\0';
     }
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0)
-        fail_in_child(report_fd, StepCwd);
+        fail_in_child(plan, StepCwd);
     if (options.gid) {
-        if (::setgroups(0, nullptr) != 0 || ::setgid(*options.gid) != 0)
-            fail_in_child(report_fd, StepGroup);
+        if (::syscall(SYS_setgroups, 0, nullptr) != 0 || ::syscall(SYS_setgid, *options.gid) != 0)
+            fail_in_child(plan, StepGroup);
     }
-    if (options.uid && ::setuid(*options.uid) != 0)
-        fail_in_child(report_fd, StepUser);
-    ::execve(program.c_str(), argv, envp);
-    fail_in_child(report_fd, StepExec);
+    if (options.uid && ::syscall(SYS_setuid, *options.uid) != 0)
+        fail_in_child(plan, StepUser);
+    ::execve(plan.program, plan.argv, plan.envp);
+    fail_in_child(plan, StepExec);
+}
+
+int child_main(void* plan)
+{
+    run_child(*static_cast<ChildPlan*>(plan));
 }
 
 }  // namespace
@@ -120,15 +142,14 @@ Result<pid_t> spawn(const SpawnOptions& options)
     if (options.argv.empty())
         return Error("spawn: empty command");
     std::string program = resolve_program(options);
-    // Everything the child needs is laid out before fork: after fork only
-    // async-signal-safe calls are allowed.
+    // Everything the child needs is laid out before the clone: the child may
+    // not allocate.
     std::vector<char*> argv;
     argv.reserve(options.argv.size() + 1);
     for (const std::string& arg : options.argv)
         argv.push_back(const_cast<char*>(arg.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
     argv.push_back(nullptr);
     std::vector<std::string> env_storage = options.env;
-    char* listen_pid_slot = nullptr;
     if (options.set_listen_pid)
         env_storage.push_back("LISTEN_PID=" + std::string(16, '\0'));
     std::vector<char*> envp;
@@ -136,25 +157,34 @@ Result<pid_t> spawn(const SpawnOptions& options)
     for (std::string& entry : env_storage)
         envp.push_back(entry.data());
     envp.push_back(nullptr);
-    if (options.set_listen_pid)
-        listen_pid_slot = env_storage.back().data() + std::strlen("LISTEN_PID=");
-
     auto null_fd = TRY(open_null());
-    auto report = TRY(make_pipe());
-    pid_t pid = ::fork();
+    ChildPlan plan{.options = &options,
+        .program = program.c_str(),
+        .argv = argv.data(),
+        .envp = envp.data(),
+        .listen_pid_slot = options.set_listen_pid ? env_storage.back().data() + std::strlen("LISTEN_PID=") : nullptr,
+        .null_fd = null_fd.get()};
+
+    // As posix_spawn does: the child shares the daemon's memory instead of a
+    // copy of its page tables (fork's cost grows with the daemon and makes
+    // every page the daemon writes next a copy-on-write fault), and the daemon
+    // waits only until the child has exec'd or failed (CLONE_VFORK). The
+    // child's stack is a part of this frame the daemon does not touch while it
+    // waits.
+    alignas(16) std::array<char, std::size_t{32} * 1024> stack;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+    sigset_t all;
+    sigset_t previous;
+    sigfillset(&all);
+    ::sigprocmask(SIG_SETMASK, &all, &previous);
+    pid_t pid = ::clone(child_main, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
+    int clone_errno = errno;
+    ::sigprocmask(SIG_SETMASK, &previous, nullptr);
     if (pid < 0)
-        return Error::from_errno("fork");
-    if (pid == 0)
-        run_child(options, program, argv.data(), envp.data(), listen_pid_slot, null_fd.get(), report.write_end.get());
-    report.write_end.reset();
-    ChildFailure failure{};
-    ssize_t n = 0;
-    do {
-        n = ::read(report.read_end.get(), &failure, sizeof failure);
-    } while (n < 0 && errno == EINTR);
-    if (n == sizeof failure) {
+        return Error::from_errno("clone", clone_errno);
+    if (plan.failure.step >= 0) {
         // The child failed before exec; reap it here so no zombie is left.
         ::waitpid(pid, nullptr, 0);
+        const ChildFailure& failure = plan.failure;
         std::string what = failure.step == StepExec ? fmt::format("exec {}", options.argv[0])
             : failure.step == StepCwd               ? fmt::format("chdir {}", options.cwd)
                                       : std::string(step_names.at(static_cast<std::size_t>(failure.step)));

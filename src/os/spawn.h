@@ -26,7 +26,8 @@ struct SpawnOptions {
     bool new_session = true;  // setsid(): own session and process group
 };
 
-// Forks and execs. On success returns the child's pid; the exec has already
+// Starts the child (clone with CLONE_VM | CLONE_VFORK, as posix_spawn does)
+// and execs it. On success returns the child's pid; the exec has already
 // happened. On failure (binary missing, cwd missing, permission) returns an
 // Error naming the step, e.g. "exec ./server: No such file or directory";
 // no child is left behind.

@@ -1,5 +1,7 @@
 #include "os/spawn.h"
 
+#include <csignal>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,6 +85,52 @@ TEST(SpawnTest, ChildGetsOwnSessionAndPassedFds)
     EXPECT_EQ(listen, std::to_string(*pid) + " " + std::to_string(*pid) + "\n");
     EXPECT_EQ(std::stoi(read_all(pipe->read_end.get())), *pid);
     wait_for(*pid);
+}
+
+TEST(SpawnTest, ChildStartsWithNoSignalBlockedOrIgnored)
+{
+    // The daemon blocks the signals its signalfd reads and ignores SIGPIPE.
+    sigset_t blocked;
+    sigset_t previous;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGTERM);
+    sigaddset(&blocked, SIGCHLD);
+    ::sigprocmask(SIG_BLOCK, &blocked, &previous);
+    auto old_pipe = ::signal(SIGPIPE, SIG_IGN);
+    auto pipe = make_pipe();
+    ASSERT_TRUE(pipe);
+    auto pid = spawn({.argv = {"grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"},
+        .env = {"PATH=/usr/bin:/bin"},
+        .stdout_fd = pipe->write_end.get()});
+    ::sigprocmask(SIG_SETMASK, &previous, nullptr);
+    ::signal(SIGPIPE, old_pipe);
+    ASSERT_TRUE(pid) << pid.error().message();
+    pipe->write_end.reset();
+    EXPECT_EQ(read_all(pipe->read_end.get()), "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+    wait_for(*pid);
+}
+
+TEST(SpawnTest, SwitchesUserAndGroupWhenRoot)
+{
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "needs root";
+    // A supplementary group of the daemon's that the child must not keep.
+    std::vector<gid_t> previous(static_cast<std::size_t>(::getgroups(0, nullptr)));
+    ASSERT_EQ(::getgroups(static_cast<int>(previous.size()), previous.data()), static_cast<int>(previous.size()));
+    gid_t extra = 4242;
+    ASSERT_EQ(::setgroups(1, &extra), 0);
+    auto pipe = make_pipe();
+    ASSERT_TRUE(pipe);
+    auto pid = spawn({.argv = {"sh", "-c", "echo $(id -u) $(id -g) $(id -G)"},
+        .env = {"PATH=/usr/bin:/bin"},
+        .stdout_fd = pipe->write_end.get(),
+        .uid = 65534,
+        .gid = 65533});
+    ASSERT_EQ(::setgroups(previous.size(), previous.data()), 0);
+    ASSERT_TRUE(pid) << pid.error().message();
+    pipe->write_end.reset();
+    EXPECT_EQ(read_all(pipe->read_end.get()), "65534 65533 65533\n");
+    EXPECT_EQ(wait_for(*pid).exit_code, 0);
 }
 
 TEST(ProcessTest, ParsesSignals)
