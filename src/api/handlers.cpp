@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "base/units.h"
 #include "spec/deploy_settings.h"
@@ -246,16 +247,26 @@ private:
         }
         json jobs = json::array();
         WallTime wall = m_control.clock.wall_now();
+        std::set<std::string> job_names;
         for (const auto& job : m_control.scheduler.status()) {
             json entry = job_json(job);
-            if (auto counts = m_control.items.counts(job.name)) {
-                entry["items"] = {{"queued", counts->queued}, {"running", counts->running}, {"failed", counts->failed},
-                    {"dead", counts->dead}, {"succeeded", counts->succeeded},
-                    {"oldest_queued_age_ms",
-                        counts->oldest_queued_us ? json((to_micros(wall) - *counts->oldest_queued_us) / 1000)
-                                                 : json(nullptr)}};
-            }
+            if (auto counts = m_control.items.counts(job.name))
+                entry["items"] = item_counts_json(*counts, wall);
             jobs.push_back(entry);
+            job_names.insert(job.name);
+        }
+        // Items wait in the queue for a job removed from the app file until it comes back.
+        json removed_jobs_items = json::array();
+        if (auto waiting = m_control.items.waiting_by_job()) {
+            for (const auto& [job, counts] : *waiting) {
+                if (!job_names.contains(job)) {
+                    json entry = item_counts_json(counts, wall);
+                    entry.erase("dead");  // only waiting items are counted here
+                    entry.erase("succeeded");
+                    entry["job"] = job;
+                    removed_jobs_items.push_back(entry);
+                }
+            }
         }
         return ok({
             {"app", spec.app},
@@ -268,9 +279,18 @@ private:
                     {"shutting_down", m_control.supervisor.shutting_down()}}},
             {"groups", groups},
             {"jobs", jobs},
+            {"items_of_removed_jobs", removed_jobs_items},
             {"store", {{"pending_events", m_control.events.pending()}, {"error", m_control.events.failure()}}},
             {"deploy", deploy_status()},
         });
+    }
+
+    static json item_counts_json(const store::ItemCounts& counts, WallTime wall)
+    {
+        return {{"queued", counts.queued}, {"running", counts.running}, {"failed", counts.failed},
+            {"dead", counts.dead}, {"succeeded", counts.succeeded},
+            {"oldest_queued_age_ms",
+                counts.oldest_queued_us ? json((to_micros(wall) - *counts.oldest_queued_us) / 1000) : json(nullptr)}};
     }
 
     json deploy_status()

@@ -22,6 +22,20 @@ std::string state_text(const nlohmann::json& member)
     return state;
 }
 
+// "items: 3 queued, 1 running, ...": with the finished ones for a job in the
+// app file; only the waiting ones for a removed job (the daemon counts no more).
+std::string item_counts_text(const nlohmann::json& items, bool with_finished)
+{
+    std::string out = fmt::format("items: {} queued, {} running, {} failed (retrying)", items.value("queued", 0),
+        items.value("running", 0), items.value("failed", 0));
+    if (with_finished)
+        out += fmt::format(", {} dead, {} done", items.value("dead", 0), items.value("succeeded", 0));
+    if (!items["oldest_queued_age_ms"].is_null())
+        out += fmt::format(", oldest queued {} ago",
+            format_age(std::chrono::milliseconds(items["oldest_queued_age_ms"].get<std::int64_t>())));
+    return out;
+}
+
 }  // namespace
 
 std::string render_status(const nlohmann::json& status)
@@ -51,7 +65,8 @@ std::string render_status(const nlohmann::json& status)
                 deploy["in_progress"].value("phase", ""));
     }
     bool no_jobs = !status.contains("jobs") || status["jobs"].empty();
-    if (status["groups"].empty() && no_jobs)
+    bool no_waiting = !status.contains("items_of_removed_jobs") || status["items_of_removed_jobs"].empty();
+    if (status["groups"].empty() && no_jobs && no_waiting)
         return out + "no process groups or jobs (apply an app file with `tend up`)\n";
     if (!status["groups"].empty())
         out += fmt::format("\n{:<20} {:<26} {:>8} {:>8} {:>8} {:>6} {:>9}  {}\n", "NAME", "STATE", "PID", "UPTIME",
@@ -75,6 +90,11 @@ std::string render_status(const nlohmann::json& status)
     }
     if (!no_jobs)
         out += render_jobs(status["jobs"]);
+    if (!no_waiting) {
+        out += "\nitems of jobs not in the app file (they run when the job is added back):\n";
+        for (const auto& waiting : status["items_of_removed_jobs"])
+            out += fmt::format("{:<20} {}\n", waiting.value("job", ""), item_counts_text(waiting, false));
+    }
     return out;
 }
 
@@ -110,15 +130,8 @@ std::string render_jobs(const nlohmann::json& jobs)
             std::int64_t total = 0;
             for (const char* key : {"queued", "running", "failed", "dead", "succeeded"})
                 total += items.value(key, std::int64_t{0});
-            if (total > 0) {
-                std::string oldest = items["oldest_queued_age_ms"].is_null()
-                    ? ""
-                    : fmt::format(", oldest queued {} ago",
-                        format_age(std::chrono::milliseconds(items["oldest_queued_age_ms"].get<std::int64_t>())));
-                out += fmt::format("{:<20} items: {} queued, {} running, {} failed (retrying), {} dead, {} done{}\n",
-                    "", items.value("queued", 0), items.value("running", 0), items.value("failed", 0),
-                    items.value("dead", 0), items.value("succeeded", 0), oldest);
-            }
+            if (total > 0)
+                out += fmt::format("{:<20} {}\n", "", item_counts_text(items, true));
         }
     }
     return out;

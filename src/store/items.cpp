@@ -180,6 +180,31 @@ Result<ItemCounts> Items::counts(const std::string& job)
     return counts;
 }
 
+Result<std::vector<std::pair<std::string, ItemCounts>>> Items::waiting_by_job()
+{
+    // The condition is the items_active index's, so only active items are read.
+    auto select = TRY(m_db.prepare("SELECT job, state, COUNT(*), MIN(created_us) FROM items"
+                                   " WHERE state IN ('queued', 'running', 'failed') GROUP BY job, state ORDER BY job"));
+    std::vector<std::pair<std::string, ItemCounts>> out;
+    while (TRY(select.step())) {
+        std::string job = select.column_text(0);
+        if (out.empty() || out.back().first != job)
+            out.emplace_back(job, ItemCounts{});
+        ItemCounts& counts = out.back().second;
+        std::string state = select.column_text(1);
+        std::int64_t count = select.column_int(2);
+        if (state == "queued") {
+            counts.queued = count;
+            counts.oldest_queued_us = select.column_int(3);
+        } else if (state == "running") {
+            counts.running = count;
+        } else {
+            counts.failed = count;
+        }
+    }
+    return out;
+}
+
 Result<std::optional<Item>> Items::latest(const std::string& job, const std::string& key)
 {
     auto select = TRY(m_db.prepare(

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -81,6 +82,10 @@ public:
     Result<std::int64_t> retry_dead(const std::string& job, const std::optional<std::string>& key, std::int64_t now_us);
 
     Result<ItemCounts> counts(const std::string& job);
+    // Every job that has items queued, running or waiting to retry, with those
+    // counts (done and dead ones are not counted): e.g. to find items left
+    // waiting for a job no longer in the app file.
+    Result<std::vector<std::pair<std::string, ItemCounts>>> waiting_by_job();
     // The newest item of a job with this key.
     Result<std::optional<Item>> latest(const std::string& job, const std::string& key);
     Result<std::vector<Item>> query(const std::string& job, bool failed_only, std::size_t limit);

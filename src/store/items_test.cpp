@@ -28,6 +28,35 @@ TEST_F(ItemsTest, ActiveKeysAreCoalescedAndFinishedOnesQueueAgain)
     EXPECT_EQ(items.counts("ingest")->succeeded, 1);
 }
 
+TEST_F(ItemsTest, WaitingItemsAreCountedPerJob)
+{
+    Items items(*m_db);
+    ASSERT_TRUE(items.enqueue("b-job", {"1", "2", "3"}, "feed", 10));
+    ASSERT_TRUE(items.enqueue("a-job", {"x"}, "feed", 20));
+    ASSERT_TRUE(items.enqueue("c-job", {"done"}, "feed", 30));
+    auto ready = *items.ready("b-job", 100, 10);
+    store::Item running = ready[0];
+    running.state = "running";
+    ASSERT_TRUE(items.update(running, {.item = running.id, .time_us = 40, .kind = "started"}));
+    store::Item retrying = ready[1];
+    retrying.state = "failed";
+    ASSERT_TRUE(items.update(retrying, {.item = retrying.id, .time_us = 41, .kind = "step-failed"}));
+    store::Item done = (*items.ready("c-job", 100, 10))[0];
+    done.state = "succeeded";
+    ASSERT_TRUE(items.update(done, {.item = done.id, .time_us = 42, .kind = "succeeded"}));
+
+    auto waiting = items.waiting_by_job();
+    ASSERT_TRUE(waiting) << waiting.error().message();
+    ASSERT_EQ(waiting->size(), 2U) << "c-job has nothing waiting";
+    EXPECT_EQ((*waiting)[0].first, "a-job");
+    EXPECT_EQ((*waiting)[0].second.queued, 1);
+    EXPECT_EQ((*waiting)[0].second.oldest_queued_us, 20);
+    EXPECT_EQ((*waiting)[1].first, "b-job");
+    EXPECT_EQ((*waiting)[1].second.queued, 1);
+    EXPECT_EQ((*waiting)[1].second.running, 1);
+    EXPECT_EQ((*waiting)[1].second.failed, 1);
+}
+
 TEST_F(ItemsTest, RunningItemsAreRequeuedAtStartAndDeadOnesRetried)
 {
     Items items(*m_db);

@@ -270,3 +270,27 @@ def test_tend_down_puts_running_items_back_in_the_queue(tend):
     wait_until(lambda: states(tend, "work") == ["succeeded"] * 3, 20, "all three, after the restart")
     requeued = [key for key in "abc" if "requeued" in [e["kind"] for e in item(tend, "work", key)["history"]]]
     assert len(requeued) == 2, requeued
+
+
+def test_items_of_a_job_removed_from_the_app_file_stay_in_sight_until_it_returns(tend):
+    tend.write('app = "gone"\n[job.ingest]\ncommand = "true"\nrate = "1/h"\n')
+    tend.up()
+    tend.run("feed", "ingest", *[f"k{i}" for i in range(5)], check=0)
+    # At 1/h the first item runs and four wait.
+    wait_until(lambda: job_status(tend, "ingest")["items"]["succeeded"] == 1, 15, "the first item")
+    assert job_status(tend, "ingest")["items"]["queued"] == 4
+    assert tend.status()["items_of_removed_jobs"] == []
+    tend.write('app = "gone"\n[process.idle]\ncommand = "sleep 1000"\n')
+    tend.run("apply", check=0)
+    status = tend.status()
+    assert status["jobs"] == []
+    assert [(entry["job"], entry["queued"], entry["running"]) for entry in status["items_of_removed_jobs"]] \
+        == [("ingest", 4, 0)]
+    text = tend.run("status", check=0).stdout
+    assert "items of jobs not in the app file" in text, text
+    assert [line for line in text.splitlines() if line.startswith("ingest ") and "4 queued" in line], text
+    # Back without the rate: the four that waited run.
+    tend.write('app = "gone"\n[job.ingest]\ncommand = "true"\n')
+    tend.run("apply", check=0)
+    wait_until(lambda: states(tend, "ingest") == ["succeeded"] * 5, 20, "the four waiting items")
+    assert tend.status()["items_of_removed_jobs"] == []
