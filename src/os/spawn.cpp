@@ -3,6 +3,7 @@
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -65,6 +66,24 @@ std::string resolve_program(const SpawnOptions& options)
     return found.value_or(options.argv[0]);
 }
 
+// The kernel's struct sigaction (x86-64 and arm64 layout).
+struct KernelSigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    std::uint64_t mask;
+};
+
+// Sets the default disposition with the system call itself: libc refuses the
+// two signals it keeps for its threads (32 and 33), and those can arrive
+// ignored from whoever started the daemon (commands run by GNU make have both
+// ignored here), and an ignored signal stays ignored across exec.
+void reset_signal(int sig)
+{
+    KernelSigaction action{SIG_DFL, 0, nullptr, 0};
+    ::syscall(SYS_rt_sigaction, sig, &action, nullptr, sizeof action.mask);
+}
+
 // Runs in the child, on its own stack but in the daemon's memory, until the
 // exec: only system calls, no allocation, and nothing written but the plan's
 // failure and the LISTEN_PID slot. Credentials are changed with raw system
@@ -75,7 +94,7 @@ std::string resolve_program(const SpawnOptions& options)
     // Every signal is blocked (by the daemon, around the clone) until the
     // dispositions are the defaults, so no handler ever runs in the child.
     for (int sig = 1; sig < NSIG; ++sig)
-        ::signal(sig, SIG_DFL);
+        reset_signal(sig);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
