@@ -11,11 +11,12 @@ Neither peer has a comparable scheduler: supervisord has none, and PM2's
 
 import json
 import os
-import signal
 import statistics
 import subprocess
 import time
 from datetime import datetime
+
+from procfs import stop_tend
 
 FIRES = int(os.environ.get("TEND_BENCH_FIRES", 100))
 
@@ -61,12 +62,7 @@ def run(binary, work):
         skipped = len([r for r in runs if r["state"] == "skipped"])
         return started, executed, skipped
     finally:
-        subprocess.run([binary, "down"], cwd=work, env=env, capture_output=True, timeout=60)
-        try:
-            os.kill(daemon, 0)
-            os.kill(daemon, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        stop_tend(binary, work, env, daemon)
 
 
 def report(result):

@@ -6,25 +6,12 @@ them). Neither peer has a durable work queue, so only tend's figures are printed
 
 import json
 import os
-import signal
 import subprocess
 import time
 
+from procfs import cpu_seconds, status_kib, stop_tend
+
 ITEMS = int(os.environ.get("TEND_BENCH_ITEMS", 10_000))
-
-
-def status_kib(pid, field):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(binary, work):
@@ -75,12 +62,7 @@ def run(binary, work):
             "wall_ms_per_item_per_slot": total * 1000 * 8 / ITEMS,
         }
     finally:
-        subprocess.run([binary, "down"], cwd=work, env=env, capture_output=True, timeout=120)
-        try:
-            os.kill(daemon, 0)
-            os.kill(daemon, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        stop_tend(binary, work, env, daemon)
 
 
 def report(result):

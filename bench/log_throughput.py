@@ -8,9 +8,9 @@ import mmap
 import os
 import subprocess
 import time
-from pathlib import Path
 
 import supervisord_conf
+from procfs import status_kib
 
 BYTES = int(os.environ.get("TEND_BENCH_LOG_BYTES", 500_000_000))
 REPEATS = int(os.environ.get("TEND_BENCH_LOG_REPEATS", 5))
@@ -59,14 +59,6 @@ def warm_free_memory(size=1 << 30):
     for offset in range(0, size, mmap.PAGESIZE):
         region[offset] = 1
     region.close()
-
-
-def status_kib(pid, field):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def baseline(writer, work, through_cat):
