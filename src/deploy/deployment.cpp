@@ -349,7 +349,9 @@ void Deployment::load()
         next = Error(fmt::format("{} is for app \"{}\", but this daemon runs \"{}\"", file, next->app, app));
     if (!next) {
         end_step(step, false, next.error().message());
-        fail(fmt::format("the release's app file is not valid: {}", next.error().message()));
+        // The failed release's directory is removed; the file stays in the repository.
+        fail(fmt::format("the release's app file is not valid: {} (`git show {}:tend.toml` shows it)",
+            next.error().message(), m_release.sha.substr(0, 12)));
         return;
     }
     // A release without [deploy] keeps deploying the way this one did.

@@ -267,6 +267,9 @@ def test_each_bad_release_ends_its_deploy_with_a_clear_reason(tend, simple):
     assert "the release's app file is not valid" in result.stderr
     line = bad.splitlines().index('instances = "two"') + 1
     assert f"/tend.toml:{line}:13: instances: expected an integer" in result.stderr, result.stderr
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo.path, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert f"(`git show {sha[:12]}:tend.toml` shows it)" in result.stderr, result.stderr
 
     repo.write("tend.toml", simple_app_file(repo.path))
     repo.write("bad-migration", "")
