@@ -78,7 +78,7 @@ bool launch_daemon(const std::string& app)
         os::exec_self({"tend", "daemon", "--app", app, "--ready-fd", std::to_string(ready->write_end.get())});
     }
     ready->write_end.reset();
-    os::wait_for_child(pid);
+    os::reap(pid);
     std::string answer;
     char buffer[64];
     while (auto n = os::read_some(ready->read_end.get(), buffer)) {

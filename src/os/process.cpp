@@ -24,6 +24,20 @@ std::string ExitStatus::describe() const
     return fmt::format("exit {}", exit_code);
 }
 
+namespace {
+
+ExitStatus exit_status(pid_t pid, int status)
+{
+    ExitStatus exit{.pid = pid};
+    if (WIFSIGNALED(status))
+        exit.signal = WTERMSIG(status);
+    else
+        exit.exit_code = WEXITSTATUS(status);
+    return exit;
+}
+
+}  // namespace
+
 std::optional<ExitStatus> reap_any()
 {
     for (;;) {
@@ -33,13 +47,15 @@ std::optional<ExitStatus> reap_any()
             continue;
         if (pid <= 0)
             return std::nullopt;
-        ExitStatus exit{.pid = pid};
-        if (WIFSIGNALED(status))
-            exit.signal = WTERMSIG(status);
-        else
-            exit.exit_code = WEXITSTATUS(status);
-        return exit;
+        return exit_status(pid, status);
     }
+}
+
+ExitStatus reap(pid_t pid)
+{
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    return exit_status(pid, status);
 }
 
 Result<void> send_signal(pid_t pid, int signal)
@@ -208,13 +224,6 @@ Result<std::uint64_t> read_pss_bytes(pid_t pid)
     return std::strtoull(content.c_str() + at + 5, nullptr, 10) * 1024;
 }
 
-}  // namespace tend::os
-
-namespace tend::os {
-void wait_for_child(pid_t pid)
-{
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {}
-}
 Result<std::vector<pid_t>> direct_children()
 {
     pid_t self = self_pid();

@@ -27,6 +27,9 @@ struct ExitStatus {
 
 // Reaps one exited child without blocking; nullopt when none is waiting.
 std::optional<ExitStatus> reap_any();
+// Waits for this child to end and reaps it. The daemon calls it only for a
+// child that has already ended (a spawn that failed before exec).
+ExitStatus reap(pid_t pid);
 
 // Sends `signal` to pid; ESRCH (already gone) is not an error.
 Result<void> send_signal(pid_t pid, int signal);
@@ -82,9 +85,4 @@ long ticks_per_second();
 // Proportional set size of a process in bytes (smaps_rollup), for benchmarks.
 Result<std::uint64_t> read_pss_bytes(pid_t pid);
 
-}  // namespace tend::os
-
-namespace tend::os {
-// Blocks until the given child exits (CLI use only; the daemon never blocks).
-void wait_for_child(pid_t pid);
 }  // namespace tend::os

@@ -7,14 +7,13 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <grp.h>
 #include <sched.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "os/fd.h"
 #include "os/files.h"
+#include "os/process.h"
 
 namespace tend::os {
 namespace {
@@ -202,7 +201,7 @@ Result<pid_t> spawn(const SpawnOptions& options)
         return Error::from_errno("clone", clone_errno);
     if (plan.failure.step >= 0) {
         // The child failed before exec; reap it here so no zombie is left.
-        ::waitpid(pid, nullptr, 0);
+        reap(pid);
         const ChildFailure& failure = plan.failure;
         std::string what = failure.step == StepExec ? fmt::format("exec {}", options.argv[0])
             : failure.step == StepCwd               ? fmt::format("chdir {}", options.cwd)

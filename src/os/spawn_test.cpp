@@ -3,7 +3,6 @@
 #include <csignal>
 #include <grp.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "os/fd.h"
@@ -11,18 +10,6 @@
 
 namespace tend::os {
 namespace {
-
-ExitStatus wait_for(pid_t pid)
-{
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    ExitStatus exit{.pid = pid};
-    if (WIFSIGNALED(status))
-        exit.signal = WTERMSIG(status);
-    else
-        exit.exit_code = WEXITSTATUS(status);
-    return exit;
-}
 
 std::string read_all(int fd)
 {
@@ -49,7 +36,7 @@ TEST(SpawnTest, RunsArgvWithEnvironmentAndCwd)
     ASSERT_TRUE(pid) << pid.error().message();
     pipe->write_end.reset();
     EXPECT_EQ(read_all(pipe->read_end.get()), "hello /tmp\n");
-    EXPECT_TRUE(wait_for(*pid).success());
+    EXPECT_TRUE(reap(*pid).success());
 }
 
 TEST(SpawnTest, ReportsMissingBinary)
@@ -84,7 +71,7 @@ TEST(SpawnTest, ChildGetsOwnSessionAndPassedFds)
     std::string listen = read_all(passed->read_end.get());
     EXPECT_EQ(listen, std::to_string(*pid) + " " + std::to_string(*pid) + "\n");
     EXPECT_EQ(std::stoi(read_all(pipe->read_end.get())), *pid);
-    wait_for(*pid);
+    reap(*pid);
 }
 
 TEST(SpawnTest, ChildStartsWithNoSignalBlockedOrIgnored)
@@ -107,7 +94,7 @@ TEST(SpawnTest, ChildStartsWithNoSignalBlockedOrIgnored)
     ASSERT_TRUE(pid) << pid.error().message();
     pipe->write_end.reset();
     EXPECT_EQ(read_all(pipe->read_end.get()), "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
-    wait_for(*pid);
+    reap(*pid);
 }
 
 TEST(SpawnTest, SwitchesUserAndGroupWhenRoot)
@@ -130,7 +117,7 @@ TEST(SpawnTest, SwitchesUserAndGroupWhenRoot)
     ASSERT_TRUE(pid) << pid.error().message();
     pipe->write_end.reset();
     EXPECT_EQ(read_all(pipe->read_end.get()), "65534 65533 65533\n");
-    EXPECT_EQ(wait_for(*pid).exit_code, 0);
+    EXPECT_EQ(reap(*pid).exit_code, 0);
 }
 
 TEST(ProcessTest, ParsesSignals)
