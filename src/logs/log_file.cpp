@@ -15,7 +15,8 @@ namespace {
 // the kernel put it in larger page-cache folios; on a virtual machine whose
 // host takes back freed guest memory, those come from memory the host must
 // fault in again. With 768 KiB writes the log benchmark's runs there ranged
-// from 0.33 s to 1.5 s; with 192 KiB writes they held at 0.37-0.47 s.
+// from 0.33 s to 1.5 s; with 192 KiB writes all but a first, cold run held at
+// 0.37-0.47 s.
 constexpr std::size_t max_write = std::size_t{192} * 1024;
 
 }  // namespace

@@ -25,6 +25,25 @@ Item read_item(const Statement& row)
     };
 }
 
+// Reads one (state, COUNT(*), MIN(created_us)) row, starting at column `at`, into counts.
+void add_state_count(ItemCounts& counts, const Statement& row, int at)
+{
+    std::string state = row.column_text(at);
+    std::int64_t count = row.column_int(at + 1);
+    if (state == "queued") {
+        counts.queued = count;
+        counts.oldest_queued_us = row.column_int(at + 2);
+    } else if (state == "running") {
+        counts.running = count;
+    } else if (state == "failed") {
+        counts.failed = count;
+    } else if (state == "dead") {
+        counts.dead = count;
+    } else if (state == "succeeded") {
+        counts.succeeded = count;
+    }
+}
+
 }  // namespace
 
 Result<EnqueueResult> Items::enqueue(
@@ -161,22 +180,8 @@ Result<ItemCounts> Items::counts(const std::string& job)
     auto select = TRY(m_db.prepare("SELECT state, COUNT(*), MIN(created_us) FROM items WHERE job = ? GROUP BY state"));
     select.bind(1, job);
     ItemCounts counts;
-    while (TRY(select.step())) {
-        std::string state = select.column_text(0);
-        std::int64_t count = select.column_int(1);
-        if (state == "queued") {
-            counts.queued = count;
-            counts.oldest_queued_us = select.column_int(2);
-        } else if (state == "running") {
-            counts.running = count;
-        } else if (state == "failed") {
-            counts.failed = count;
-        } else if (state == "dead") {
-            counts.dead = count;
-        } else if (state == "succeeded") {
-            counts.succeeded = count;
-        }
-    }
+    while (TRY(select.step()))
+        add_state_count(counts, select, 0);
     return counts;
 }
 
@@ -190,17 +195,7 @@ Result<std::vector<std::pair<std::string, ItemCounts>>> Items::waiting_by_job()
         std::string job = select.column_text(0);
         if (out.empty() || out.back().first != job)
             out.emplace_back(job, ItemCounts{});
-        ItemCounts& counts = out.back().second;
-        std::string state = select.column_text(1);
-        std::int64_t count = select.column_int(2);
-        if (state == "queued") {
-            counts.queued = count;
-            counts.oldest_queued_us = select.column_int(3);
-        } else if (state == "running") {
-            counts.running = count;
-        } else {
-            counts.failed = count;
-        }
+        add_state_count(out.back().second, select, 1);
     }
     return out;
 }
