@@ -136,6 +136,10 @@ std::optional<std::string> closest_match(std::string_view word, std::span<const 
     std::optional<std::string> best;
     std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
     for (const std::string& candidate : candidates) {
+        // The distance is at least the difference in length: a long word (a 5 MB key) costs nothing.
+        std::size_t longer = std::max(word.size(), candidate.size());
+        if (longer - std::min(word.size(), candidate.size()) >= best_distance)
+            continue;
         std::size_t distance = edit_distance(word, candidate);
         if (distance < best_distance) {
             best_distance = distance;
