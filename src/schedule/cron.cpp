@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <vector>
 
+#include "base/quote.h"
 #include "base/strings.h"
 
 namespace tend::schedule {
@@ -14,17 +15,18 @@ namespace {
 struct FieldRule {
     const char* name;
     int low;
-    int high;
+    int high;  // the highest value written (7 for sunday in day of week)
     std::array<const char*, 13> names;  // names[i] is value low + i, when the field has names
+    int largest_step;  // the field's span: a larger step could only ever pick the start
 };
 
 constexpr std::array rules{
-    FieldRule{"minute", 0, 59, {}},
-    FieldRule{"hour", 0, 23, {}},
-    FieldRule{"day of month", 1, 31, {}},
-    FieldRule{
-        "month", 1, 12, {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", nullptr}},
-    FieldRule{"day of week", 0, 7, {"sun", "mon", "tue", "wed", "thu", "fri", "sat", nullptr}},
+    FieldRule{"minute", 0, 59, {}, 59},
+    FieldRule{"hour", 0, 23, {}, 23},
+    FieldRule{"day of month", 1, 31, {}, 30},
+    FieldRule{"month", 1, 12,
+        {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", nullptr}, 11},
+    FieldRule{"day of week", 0, 7, {"sun", "mon", "tue", "wed", "thu", "fri", "sat", nullptr}, 6},
 };
 
 constexpr std::array days_in_month{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -45,7 +47,21 @@ Result<int> parse_value(std::string_view text, const FieldRule& rule)
         if (lower == rule.names.at(i))
             return rule.low + static_cast<int>(i);
     }
-    return Error(fmt::format("\"{}\" is not a valid {}", text, rule.name));
+    return Error(fmt::format("{} is not a valid {}", quote(text), rule.name));
+}
+
+Result<int> parse_step(std::string_view text, const FieldRule& rule)
+{
+    int step = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), step);
+    if (end == text.data() || end != text.data() + text.size())
+        return Error(fmt::format("bad step {} in {}", quote(text), rule.name));
+    if (text.front() == '-' || (ec == std::errc() && step == 0))
+        return Error(fmt::format("bad step {} in {}: a step is at least 1", quote(text), rule.name));
+    if (ec == std::errc::result_out_of_range || step > rule.largest_step)
+        return Error(fmt::format("bad step {} in {}: larger than the field's range {}-{} (the largest step is {})",
+            quote(text), rule.name, rule.low, rule.low + rule.largest_step, rule.largest_step));
+    return step;
 }
 
 // One comma-separated element: *, N, N-M, with an optional /step; N/step means N-max/step.
@@ -54,12 +70,8 @@ Result<void> parse_element(std::string_view element, const FieldRule& rule, std:
     int step = 1;
     std::size_t slash = element.find('/');
     std::string_view range = element.substr(0, slash);
-    if (slash != std::string_view::npos) {
-        std::string_view step_text = element.substr(slash + 1);
-        auto [end, ec] = std::from_chars(step_text.data(), step_text.data() + step_text.size(), step);
-        if (ec != std::errc() || end != step_text.data() + step_text.size() || step <= 0)
-            return Error(fmt::format("bad step \"{}\" in {}", step_text, rule.name));
-    }
+    if (slash != std::string_view::npos)
+        step = TRY(parse_step(element.substr(slash + 1), rule));
     int low = rule.low;
     int high = rule.high;
     if (range != "*") {
@@ -73,8 +85,12 @@ Result<void> parse_element(std::string_view element, const FieldRule& rule, std:
             high = low;
         }
     }
-    for (int value = low; value <= high; value += step)
+    // Stops before `value + step` could pass `high`, so the sum never leaves the field's range.
+    for (int value = low;; value += step) {
         set[static_cast<std::size_t>(value)] = true;
+        if (high - value < step)
+            break;
+    }
     return Ok{};
 }
 
@@ -173,8 +189,11 @@ Result<Schedule> parse_schedule(std::string_view text)
         auto every = parse_duration(trim(body.substr(6)));
         if (!every)
             return every.error();
-        if (every->count() < 1000)
+        if (*every < std::chrono::seconds(1))
             return Error("every: the shortest period is 1s");
+        // Fires are whole seconds since the epoch; "every 1500ms" would silently become 1s.
+        if (every->count() % 1000 != 0)
+            return Error(fmt::format("every: the period must be whole seconds, not {}", format_duration(*every)));
         return Schedule{.kind = Schedule::Kind::Every, .text = original, .every = *every};
     }
     static constexpr std::array<std::pair<std::string_view, std::string_view>, 7> macros{{
@@ -193,9 +212,9 @@ Result<Schedule> parse_schedule(std::string_view text)
             return parse_cron(expansion, original);
     }
     if (body.starts_with("@"))
-        return Error(fmt::format("unknown schedule \"{}\" (known: @hourly @daily @midnight @weekly @monthly "
+        return Error(fmt::format("unknown schedule {} (known: @hourly @daily @midnight @weekly @monthly "
                                  "@yearly @annually @reboot, or 5 cron fields, or \"every 5m\")",
-            body));
+            quote(body)));
     return parse_cron(body, original);
 }
 

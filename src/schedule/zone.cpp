@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <optional>
 
+#include "base/quote.h"
 #include "os/library.h"
 
 namespace tend::schedule {
@@ -62,15 +63,16 @@ Result<Zone> Zone::load(const std::string& name)
 {
     if (name == "UTC" || name == "Etc/UTC")
         return utc();
-    if (name.empty() || name.front() == '/' || name.find("..") != std::string::npos)
-        return Error(fmt::format("unknown time zone \"{}\" (use an IANA name like \"Europe/London\")", name));
+    if (name.empty() || name.front() == '/' || name.find("..") != std::string::npos
+        || name.find('\0') != std::string::npos)
+        return Error(fmt::format("unknown time zone {} (use an IANA name like \"Europe/London\")", quote(name)));
     const Result<Cctz>& functions = cctz_functions();
     if (!functions)
         return functions.error().context("time zones");
     auto impl = std::make_shared<Impl>();
     impl->functions = &functions.value();
     if (!functions->load(name, &impl->zone))
-        return Error(fmt::format("unknown time zone \"{}\" (use an IANA name like \"Europe/London\")", name));
+        return Error(fmt::format("unknown time zone {} (use an IANA name like \"Europe/London\")", quote(name)));
     return Zone(name, std::move(impl));
 }
 
@@ -138,8 +140,9 @@ Result<UnixSeconds> parse_time(const std::string& text, const Zone& zone, UnixSe
     ok = ok && civil.year() == year && civil.month() == month && civil.day() == day && civil.hour() == hour
         && civil.minute() == minute && civil.second() == second;
     if (!ok)
-        return Error(fmt::format(
-            "invalid time \"{}\" (use \"YYYY-MM-DD\", \"YYYY-MM-DD HH:MM[:SS]\", a trailing Z for UTC, or now)", text));
+        return Error(
+            fmt::format("invalid time {} (use \"YYYY-MM-DD\", \"YYYY-MM-DD HH:MM[:SS]\", a trailing Z for UTC, or now)",
+                quote(text)));
     if (utc)
         return Zone::utc().lookup(civil).pre;
     CivilLookup found = zone.lookup(civil);
