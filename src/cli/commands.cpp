@@ -64,6 +64,8 @@ int run_check(Options& options)
         instances += process.instances;
     fmt::print("{}: ok, app \"{}\", {} process group(s), {} instance(s){}\n", spec->file, spec->app,
         spec->processes.size(), instances, options.environment.empty() ? "" : ", env " + options.environment);
+    for (const std::string& note : spec->notes)
+        fmt::print("{}\n", note);
     return Success;
 }
 

@@ -343,7 +343,7 @@ void Deployment::load()
     const spec::AppSpec& current = m_context.hooks.current();
     std::string file = m_directory + "/tend.toml";
     std::int64_t step = begin_step("load", file);
-    auto next = spec::load_app_file(file, m_environment);
+    auto next = spec::load_app_file(file, m_environment, spec::BuildOutputs::Built);
     const std::string& app = m_context.instances.app;
     if (next && next->app != app)
         next = Error(fmt::format("{} is for app \"{}\", but this daemon runs \"{}\"", file, next->app, app));

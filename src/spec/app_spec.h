@@ -85,11 +85,11 @@ struct ProcessSpec {
     int stop_signal = SIGTERM;
     Duration stop_timeout = std::chrono::seconds(10);  // then SIGKILL to the whole tree
     std::vector<std::string> after;  // start once these groups are ready; stop before them
-    std::optional<int> port;  // PORT = port + instance index
+    std::optional<int> port;  // PORT = port + instance index (the last one at most 65535)
     std::vector<ListenSpec> listen;  // bound once by tend, kept open across restarts
     CheckSpec ready;  // kind None: ready after 1s alive
     CheckSpec health;  // kind None: no liveness probes
-    Rollout rollout = Rollout::Rolling;
+    Rollout rollout = Rollout::Rolling;  // StopFirst for a group with port and no listen, unless refused
     std::optional<std::uint64_t> max_memory;  // RSS of the whole tree; over it: recycled
     std::optional<Duration> max_age;  // recycled after this long (with a random spread)
     LogSpec logs;
@@ -182,7 +182,7 @@ struct DeploySpec {
 };
 
 struct AppSpec {
-    std::string app;  // [a-zA-Z0-9_-]+
+    std::string app;  // a name (names.h)
     std::string timezone = "UTC";
     std::string file;  // absolute path of the app file
     std::string directory;  // the app file's directory
@@ -190,6 +190,9 @@ struct AppSpec {
     std::map<std::string, ProcessSpec> processes;  // by name
     std::map<std::string, JobSpec> jobs;  // by name; never the name of a process
     std::optional<DeploySpec> deploy;
+    // What `tend check` says besides "ok", one "file:line:col: ..." line each:
+    // groups that stop before they start (port, no listen), programs a deploy builds.
+    std::vector<std::string> notes;
 
     // Process names in an order where each comes after everything in its `after`.
     [[nodiscard]] std::vector<std::string> start_order() const;

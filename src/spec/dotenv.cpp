@@ -4,22 +4,19 @@
 
 #include "base/strings.h"
 #include "os/files.h"
+#include "spec/names.h"
 
 namespace tend::spec {
 namespace {
 
-bool valid_key(std::string_view key)
+// Errors point at a place in the file and say what is wrong there; they never
+// quote the text, which may be a secret (a key pasted without its name).
+Error at(int line, std::size_t column, std::string_view reason)
 {
-    if (key.empty() || std::isdigit(static_cast<unsigned char>(key[0])) != 0)
-        return false;
-    for (char c : key) {
-        if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '_')
-            return false;
-    }
-    return true;
+    return Error(fmt::format("{}:{}: {}", line, column, reason));
 }
 
-Result<std::string> unquote(std::string_view value, int line)
+Result<std::string> unquote(std::string_view value, int line, std::size_t column)
 {
     if (value.empty())
         return std::string();
@@ -41,7 +38,7 @@ Result<std::string> unquote(std::string_view value, int line)
         }
         out += c;
     }
-    return Error(fmt::format("line {}: unterminated quote", line));
+    return at(line, column, "unterminated quote");
 }
 
 }  // namespace
@@ -52,20 +49,29 @@ Result<std::map<std::string, std::string>> parse_dotenv(std::string_view text)
     int line_number = 0;
     while (!text.empty()) {
         std::size_t end = text.find('\n');
-        std::string_view line = trim(text.substr(0, end));
+        std::string_view raw = text.substr(0, end);
         text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
         ++line_number;
+        std::string_view line = trim(raw);
+        auto column_of = [&](std::string_view part) { return static_cast<std::size_t>(part.data() - raw.data()) + 1; };
         if (line.empty() || line.front() == '#')
             continue;
         if (starts_with(line, "export "))
             line = trim(line.substr(7));
         std::size_t equals = line.find('=');
         if (equals == std::string_view::npos)
-            return Error(fmt::format("line {}: expected KEY=VALUE", line_number));
+            return at(line_number, column_of(line), "expected KEY=VALUE");
         std::string_view key = trim(line.substr(0, equals));
-        if (!valid_key(key))
-            return Error(fmt::format("line {}: invalid variable name \"{}\"", line_number, key));
-        values[std::string(key)] = TRY(unquote(trim(line.substr(equals + 1)), line_number));
+        if (auto bad = bad_variable_name_at(key))
+            return at(line_number, column_of(key) + *bad,
+                key.empty() ? "expected KEY=VALUE (the name is empty)"
+                            : "invalid variable name: a name has only letters, digits and '_', and does not start "
+                              "with a digit");
+        std::string_view value = trim(line.substr(equals + 1));
+        std::string unquoted = TRY(unquote(value, line_number, column_of(value)));
+        if (unquoted.find('\0') != std::string::npos)
+            return at(line_number, column_of(value), fmt::format("the value of {} has a NUL byte", key));
+        values[std::string(key)] = std::move(unquoted);
     }
     return values;
 }
@@ -82,7 +88,7 @@ Result<std::map<std::string, std::string>> load_secret_file(const std::string& p
     auto content = TRY(os::read_file(path));
     auto values = parse_dotenv(content);
     if (!values)
-        return values.error().context(path);
+        return Error(fmt::format("{}:{}", path, values.error().message()));
     return values;
 }
 

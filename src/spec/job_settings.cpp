@@ -1,14 +1,20 @@
 #include "spec/job_settings.h"
 
-#include <cstdlib>
 #include <fmt/format.h>
 
+#include "base/quote.h"
 #include "base/strings.h"
 #include "schedule/cron.h"
 #include "schedule/zone.h"
+#include "spec/names.h"
 #include "spec/setting_values.h"
 
 namespace tend::spec::job_settings {
+namespace {
+
+constexpr std::size_t max_steps = 100;
+
+}  // namespace
 
 Result<void> apply_schedule(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
 {
@@ -33,7 +39,7 @@ Result<void> apply_overlap(JobSpec& job, const toml::node& node, const SettingCo
             return Ok{};
         }
     }
-    return Error(fmt::format("overlap must be \"skip\", \"queue\", \"replace\" or \"allow\", not \"{}\"", text));
+    return Error(fmt::format("overlap must be \"skip\", \"queue\", \"replace\" or \"allow\", not {}", quote(text)));
 }
 
 Result<void> apply_timeout(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
@@ -62,7 +68,7 @@ Result<void> apply_retry(JobSpec& job, const toml::node& node, const SettingCont
                 return Error("retry.backoff must be longer than zero");
         } else {
             auto suggestion = closest_match(name, std::vector<std::string>{"attempts", "backoff"});
-            return Error(fmt::format("unknown key \"{}\" in retry{}", name,
+            return Error(fmt::format("unknown key {} in retry{}", quote(name),
                 suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion) : std::string()));
         }
     }
@@ -84,7 +90,7 @@ Result<void> apply_catchup(JobSpec& job, const toml::node& node, const SettingCo
             return Ok{};
         }
     }
-    return Error(fmt::format("catchup must be \"latest\", \"all\" or \"none\", not \"{}\"", text));
+    return Error(fmt::format("catchup must be \"latest\", \"all\" or \"none\", not {}", quote(text)));
 }
 
 Result<void> apply_catchup_window(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
@@ -102,9 +108,9 @@ Result<void> apply_watch(JobSpec& job, const toml::node& node, const SettingCont
     job.watch_pattern = path.substr(slash + 1);
     if (job.watch_pattern.empty())
         return Error(
-            fmt::format("\"{}\" needs a file pattern after the directory, e.g. \"/srv/inbox/*.zip\"", job.watch));
+            fmt::format("{} needs a file pattern after the directory, e.g. \"/srv/inbox/*.zip\"", quote(job.watch)));
     if (job.watch_directory.find_first_of("*?[") != std::string::npos)
-        return Error(fmt::format("\"{}\": only the file name may be a pattern, not the directory", job.watch));
+        return Error(fmt::format("{}: only the file name may be a pattern, not the directory", quote(job.watch)));
     return Ok{};
 }
 
@@ -119,29 +125,6 @@ Result<void> apply_concurrency(JobSpec& job, const toml::node& node, const Setti
     return Ok{};
 }
 
-namespace {
-
-Result<double> parse_rate(std::string_view text)
-{
-    std::size_t slash = text.find('/');
-    double count = 0;
-    std::string number(text.substr(0, slash));
-    char* end = nullptr;
-    count = std::strtod(number.c_str(), &end);
-    if (slash == std::string_view::npos || number.empty() || *end != '\0' || count <= 0)
-        return Error(fmt::format("rate \"{}\" is not N/s, N/m or N/h (e.g. \"2/s\")", text));
-    std::string_view unit = text.substr(slash + 1);
-    if (unit == "s")
-        return count;
-    if (unit == "m")
-        return count / 60;
-    if (unit == "h")
-        return count / 3600;
-    return Error(fmt::format("rate \"{}\" is not N/s, N/m or N/h (e.g. \"2/s\")", text));
-}
-
-}  // namespace
-
 Result<void> apply_rate(JobSpec& job, const toml::node& node, const SettingContext& /*context*/)
 {
     auto text = TRY(as_string(node));
@@ -154,6 +137,8 @@ Result<void> apply_steps(JobSpec& job, const toml::node& node, const SettingCont
     const auto* array = node.as_array();
     if (array == nullptr || array->empty())
         return wrong_type(node, "an array of step tables, e.g. [{ name = \"convert\", command = \"...\" }]");
+    if (array->size() > max_steps)
+        return Error(fmt::format("a job has at most {} steps, not {}", max_steps, array->size()));
     job.steps.clear();
     for (const auto& element : *array) {
         const auto* table = element.as_table();
@@ -164,27 +149,31 @@ Result<void> apply_steps(JobSpec& job, const toml::node& node, const SettingCont
             std::string_view name = key.str();
             if (name == "name") {
                 step.name = TRY(as_string(value));
+                // A step's name is part of its instance name in log records (JOB#iITEM.STEP).
+                TRY(check_name("step", step.name));
             } else if (name == "command") {
                 step.argv = TRY(as_command(value));
             } else if (name == "timeout") {
                 step.timeout = TRY(as_duration(value));
+                if (step.timeout->count() <= 0)
+                    return Error("a step's timeout must be longer than zero");
             } else if (name == "retry") {
                 JobSpec scratch;
                 TRY(apply_retry(scratch, value, context));
                 step.retry = scratch.retry;
             } else {
                 auto suggestion = closest_match(name, std::vector<std::string>{"name", "command", "timeout", "retry"});
-                return Error(fmt::format("unknown key \"{}\" in a step{}", name,
+                return Error(fmt::format("unknown key {} in a step{}", quote(name),
                     suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion) : std::string()));
             }
         }
         if (step.name.empty())
             step.name = fmt::format("step{}", job.steps.size() + 1);
         if (step.argv.empty())
-            return Error(fmt::format("step \"{}\" has no command", step.name));
+            return Error(fmt::format("step {} has no command", quote(step.name)));
         for (const StepSpec& other : job.steps) {
             if (other.name == step.name)
-                return Error(fmt::format("two steps are named \"{}\"", step.name));
+                return Error(fmt::format("two steps are named {}", quote(step.name)));
         }
         job.steps.push_back(std::move(step));
     }
@@ -202,7 +191,7 @@ Result<FileAction> parse_file_action(const toml::node& node, const SettingContex
         return FileAction{.kind = FileAction::Kind::Delete};
     if (text.starts_with("move:") && text.size() > 5)
         return FileAction{.kind = FileAction::Kind::Move, .directory = absolute(context, text.substr(5))};
-    return Error(fmt::format("\"{}\" is not keep, delete or move:DIR", text));
+    return Error(fmt::format("{} is not keep, delete or move:DIR", quote(text)));
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "base/quote.h"
 #include "base/strings.h"
+#include "spec/names.h"
 
 namespace tend::spec {
 
@@ -74,6 +76,11 @@ Result<std::vector<std::string>> as_command(const toml::node& node)
         return wrong_type(node, "a string or an array of strings");
     if (argv.empty() || argv.front().empty())
         return Error("command is empty");
+    for (const std::string& word : argv) {
+        // execve would end the word at the NUL: the program would get another argument than the file says.
+        if (word.find('\0') != std::string::npos)
+            return Error(fmt::format("the argument {} has a NUL byte", quote(word)));
+    }
     return argv;
 }
 
@@ -84,14 +91,22 @@ Result<std::map<std::string, std::string>> as_env_table(const toml::node& node)
         return wrong_type(node, "a table of strings, e.g. { KEY = \"value\" }");
     std::map<std::string, std::string> env;
     for (const auto& [key, value] : *table) {
-        if (const auto* text = value.as_string())
-            env[std::string(key.str())] = text->get();
-        else if (const auto* number = value.as_integer())
-            env[std::string(key.str())] = std::to_string(number->get());
-        else if (const auto* flag = value.as_boolean())
-            env[std::string(key.str())] = flag->get() ? "true" : "false";
-        else
-            return Error(fmt::format("env.{}: {}", key.str(), wrong_type(value, "a string").message()));
+        std::string_view name = key.str();
+        if (auto bad = bad_variable_name_at(name)) {
+            // "PATH=/evil:" as a name would set PATH for every process.
+            if (name.empty())
+                return Error("a variable name is empty");
+            return Error(fmt::format("{} is not a variable name: the character at {} is not a letter, digit "
+                                     "or '_'{}",
+                quote(name), *bad + 1, *bad == 0 ? " (or the name starts with a digit)" : ""));
+        }
+        const auto* text = value.as_string();
+        if (text == nullptr)
+            return Error(
+                fmt::format("{}: {} (quote it: {} = \"...\")", name, wrong_type(value, "a string").message(), name));
+        if (text->get().find('\0') != std::string::npos)
+            return Error(fmt::format("the value of {} has a NUL byte", name));
+        env[std::string(name)] = text->get();
     }
     return env;
 }

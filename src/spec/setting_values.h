@@ -21,7 +21,8 @@ Result<Duration> as_duration(const toml::node& node);
 Result<std::vector<std::string>> as_string_list(const toml::node& node);
 // A string split into argv like a shell splits words (nothing expanded), or an array taken as the argv.
 Result<std::vector<std::string>> as_command(const toml::node& node);
-// { KEY = "value", N = 1, FLAG = true } as strings.
+// { KEY = "value" }: names follow the variable-name rule of names.h (no '=',
+// not empty), values are strings without NUL bytes; anything else is refused.
 Result<std::map<std::string, std::string>> as_env_table(const toml::node& node);
 // A path from the app file, absolute (relative ones are taken from the file's directory).
 std::string absolute(const SettingContext& context, std::string path);

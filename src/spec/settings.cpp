@@ -1,15 +1,18 @@
 #include "spec/settings.h"
 
 #include <array>
-#include <cstdlib>
+#include <charconv>
 #include <fmt/format.h>
 
+#include "base/quote.h"
 #include "base/strings.h"
 #include "base/units.h"
 #include "os/process.h"
 #include "schedule/zone.h"
 #include "spec/deploy_settings.h"
+#include "spec/file_checks.h"
 #include "spec/job_settings.h"
+#include "spec/names.h"
 #include "spec/setting_values.h"
 
 namespace tend::spec {
@@ -28,8 +31,8 @@ Result<void> apply_instances(ProcessSpec& spec, const toml::node& node, const Se
     const auto* value = node.as_integer();
     if (value == nullptr)
         return wrong_type(node, "an integer");
-    if (value->get() < 0 || value->get() > 10000)
-        return Error(fmt::format("instances must be between 0 and 10000, not {}", value->get()));
+    if (value->get() < 0 || value->get() > max_instances_per_group)
+        return Error(fmt::format("instances must be between 0 and {}, not {}", max_instances_per_group, value->get()));
     spec.instances = static_cast<int>(value->get());
     return Ok{};
 }
@@ -54,17 +57,31 @@ Result<void> apply_cwd(ProcessSpec& spec, const toml::node& node, const SettingC
     return Ok{};
 }
 
-Result<void> apply_user(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+// Before the lookup: NSS modules abort on very long names (systemd's userdb
+// asserts on a 5 MB one), and a NUL would look up another name.
+Result<void> check_account_name(std::string_view what, std::string_view name)
 {
-    spec.user = TRY(as_string(node));
-    TRY(os::lookup_user(*spec.user));
+    constexpr std::size_t longest = 256;  // LOGIN_NAME_MAX
+    if (name.empty() || name.size() > longest || name.find('\0') != std::string_view::npos)
+        return Error(fmt::format("{} name {} must be 1 to {} bytes with no NUL", what, quote(name), longest));
     return Ok{};
 }
 
-Result<void> apply_group(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
+Result<void> apply_user(ProcessSpec& spec, const toml::node& node, const SettingContext& context)
+{
+    spec.user = TRY(as_string(node));
+    TRY(check_account_name("user", *spec.user));
+    if (context.host == HostChecks::Yes && !os::lookup_user(*spec.user))
+        return Error(fmt::format("unknown user {}", quote(*spec.user)));
+    return Ok{};
+}
+
+Result<void> apply_group(ProcessSpec& spec, const toml::node& node, const SettingContext& context)
 {
     spec.group = TRY(as_string(node));
-    TRY(os::lookup_group(*spec.group));
+    TRY(check_account_name("group", *spec.group));
+    if (context.host == HostChecks::Yes && !os::lookup_group(*spec.group))
+        return Error(fmt::format("unknown group {}", quote(*spec.group)));
     return Ok{};
 }
 
@@ -78,7 +95,7 @@ Result<void> apply_restart(ProcessSpec& spec, const toml::node& node, const Sett
     else if (text == "never")
         spec.restart = RestartPolicy::Never;
     else
-        return Error(fmt::format("restart must be \"always\", \"on-failure\" or \"never\", not \"{}\"", text));
+        return Error(fmt::format("restart must be \"always\", \"on-failure\" or \"never\", not {}", quote(text)));
     return Ok{};
 }
 
@@ -99,7 +116,13 @@ Result<void> apply_max_backoff(ProcessSpec& spec, const toml::node& node, const 
 Result<void> apply_stop_signal(ProcessSpec& spec, const toml::node& node, const SettingContext& /*context*/)
 {
     auto text = TRY(as_string(node));
-    spec.stop_signal = TRY(os::parse_signal(text));
+    // A number is all digits: the OS layer's atoi would read "9junk" as 9 (KILL).
+    bool number = !text.empty() && std::isdigit(static_cast<unsigned char>(text.front())) != 0;
+    bool digits = text.size() <= 3 && text.find_first_not_of("0123456789") == std::string::npos;
+    auto signal = number && !digits ? Result<int>(Error("")) : os::parse_signal(text);
+    if (!signal)
+        return Error(fmt::format("unknown signal {} (expected e.g. TERM, INT, QUIT, HUP, USR1)", quote(text)));
+    spec.stop_signal = *signal;
     return Ok{};
 }
 
@@ -142,21 +165,22 @@ Result<ListenSpec> parse_listen(const std::string& text)
         listen.path = text.substr(5);
         if (listen.path.empty() || listen.path.front() != '/')
             return Error(
-                fmt::format("\"{}\": a unix socket needs an absolute path, e.g. \"unix:/run/app/web.sock\"", text));
+                fmt::format("{}: a unix socket needs an absolute path, e.g. \"unix:/run/app/web.sock\"", quote(text)));
         return listen;
     }
     std::size_t colon = text.rfind(':');
     if (colon == std::string::npos || colon == 0)
-        return Error(fmt::format("\"{}\" is not HOST:PORT or unix:PATH", text));
+        return Error(fmt::format("{} is not HOST:PORT or unix:PATH", quote(text)));
     listen.host = text.substr(0, colon);
     if (listen.host.front() == '[' && listen.host.back() == ']')
         listen.host = listen.host.substr(1, listen.host.size() - 2);
-    std::string port = text.substr(colon + 1);
-    char* end = nullptr;
-    long number = std::strtol(port.c_str(), &end, 10);
-    if (port.empty() || *end != '\0' || number < 1 || number > 65535)
-        return Error(fmt::format("\"{}\": port must be 1 to 65535", text));
-    listen.port = static_cast<int>(number);
+    std::string_view port = std::string_view(text).substr(colon + 1);
+    int number = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+    // Digits only: strtol would also take " 80" and "+80".
+    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || number < 1 || number > 65535)
+        return Error(fmt::format("{}: port must be 1 to 65535", quote(text)));
+    listen.port = number;
     return listen;
 }
 
@@ -198,7 +222,7 @@ Result<CheckSpec> parse_check(const toml::node& node, bool health)
                 check.path = slash == std::string::npos ? "/" : rest.substr(slash);
             }
             if (check.path.empty() || check.path.front() != '/')
-                return Error(fmt::format("http check \"{}\" must be a path like \"/healthz\" or a URL", check.path));
+                return Error(fmt::format("http check {} must be a path like \"/healthz\" or a URL", quote(check.path)));
         } else if (name == "tcp") {
             ++kinds;
             check.kind = CheckKind::Tcp;
@@ -241,7 +265,7 @@ Result<CheckSpec> parse_check(const toml::node& node, bool health)
             else
                 keys.emplace_back("notify");
             auto suggestion = closest_match(name, keys);
-            return Error(fmt::format("unknown key \"{}\" in the check{}", name,
+            return Error(fmt::format("unknown key {} in the check{}", quote(name),
                 suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion) : std::string()));
         }
     }
@@ -273,7 +297,7 @@ Result<void> apply_rollout(ProcessSpec& spec, const toml::node& node, const Sett
     else if (text == "stop-first")
         spec.rollout = Rollout::StopFirst;
     else
-        return Error(fmt::format("rollout must be \"rolling\" or \"stop-first\", not \"{}\"", text));
+        return Error(fmt::format("rollout must be \"rolling\" or \"stop-first\", not {}", quote(text)));
     return Ok{};
 }
 
@@ -321,7 +345,7 @@ Result<void> apply_logs(ProcessSpec& spec, const toml::node& node, const Setting
         } else {
             std::vector<std::string> keys{"max_size", "max_age", "keep", "max_total", "compress"};
             auto suggestion = closest_match(name, keys);
-            return Error(fmt::format("unknown key \"{}\" in logs{}", name,
+            return Error(fmt::format("unknown key {} in logs{}", quote(name),
                 suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion) : std::string()));
         }
     }
@@ -335,13 +359,7 @@ Result<void> apply_logs(ProcessSpec& spec, const toml::node& node, const Setting
 Result<void> apply_app(AppSpec& spec, const toml::node& node)
 {
     spec.app = TRY(as_string(node));
-    if (spec.app.empty() || spec.app.size() > 64)
-        return Error("app name must be 1 to 64 characters");
-    for (char c : spec.app) {
-        if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-' && c != '_')
-            return Error(fmt::format("app name \"{}\" may contain only letters, digits, '-' and '_'", spec.app));
-    }
-    return Ok{};
+    return check_name("app", spec.app);
 }
 
 Result<void> apply_timezone(AppSpec& spec, const toml::node& node)
@@ -364,12 +382,15 @@ constexpr std::array table{
         "Run a string `command` through `/bin/sh -c`. Only then do pipes, `$VAR` and globs work.", apply_shell, nullptr,
         nullptr, true},
     Setting{"instances", Section::Process, "integer", "1",
-        "How many copies to run, named `NAME.0`, `NAME.1`, ... Changing it only starts or stops the difference.",
+        "How many copies to run, named `NAME.0`, `NAME.1`, ... Changing it only starts or stops the difference. At "
+        "most 10000, and 10000 in all the file's groups together.",
         apply_instances, nullptr},
     Setting{"after", Section::Process, "array of strings", "[]",
         "Process groups that must be ready before this one starts, and that stop only after it has stopped.",
         apply_after, nullptr},
-    Setting{"port", Section::Process, "integer", "(none)", "Sets `PORT` to this number plus the instance index.",
+    Setting{"port", Section::Process, "integer", "(none)",
+        "Sets `PORT` to this number plus the instance index (the last instance's port must be at most 65535). The app "
+        "binds it itself, so without `listen` the group is replaced stop-first (see `rollout`).",
         apply_port, nullptr},
     Setting{"listen", Section::Process, "string or array of strings", "[]",
         "Sockets tend binds (`\"HOST:PORT\"`, `\"unix:PATH\"`) before the first instance and keeps open across "
@@ -383,9 +404,12 @@ constexpr std::array table{
         "Liveness: `{ http = \"/healthz\", every = \"10s\", fails = 3, timeout = \"5s\", grace = \"0s\" }`; "
         "`fails` failures in a row restart the instance.",
         apply_health, nullptr},
-    Setting{"rollout", Section::Defaults, "\"rolling\" | \"stop-first\"", "\"rolling\"",
+    Setting{"rollout", Section::Defaults, "\"rolling\" | \"stop-first\"",
+        "\"rolling\"; \"stop-first\" with `port` and no `listen`",
         "Restarts, changes and recycling start a new instance and wait until it is ready before stopping an old "
-        "one; `stop-first` never runs two at once.",
+        "one; `stop-first` never runs two at once. A group with `port` and no `listen` cannot roll (the successor "
+        "could not bind the port its predecessor holds), so it stops first and `rolling` is refused; `listen` "
+        "(tend holds the socket) gives it zero downtime.",
         apply_rollout, nullptr},
     Setting{"max_memory", Section::Defaults, "size", "(none)",
         "RSS of the instance's whole process tree, checked every second; over it the instance is replaced.",
@@ -399,8 +423,9 @@ constexpr std::array table{
         "files), `max_total` (\"100MiB\" of rotated files), `compress` (true: gzip).",
         apply_logs, nullptr, nullptr, true},
     Setting{"env", Section::Defaults, "table of strings", "{}",
-        "Environment variables. A process's table is laid over the `[defaults]` one key by key.", apply_env, nullptr,
-        nullptr, true},
+        "Environment variables: names of letters, digits and `_` (not starting with a digit), string values. A "
+        "process's table is laid over the `[defaults]` one key by key.",
+        apply_env, nullptr, nullptr, true},
     Setting{"env_file", Section::Defaults, "string (path)", "(none)",
         "A dotenv file of secrets, read at apply time. Refused unless its mode is within 0640. Its values are "
         "never shown.",
@@ -429,7 +454,7 @@ constexpr std::array table{
     Setting{"schedule", Section::Job, "string", "(none: only `tend run`)",
         "When the job runs: 5 cron fields (`\"*/5 * * * *\"`, names, lists, ranges, steps; day of month and day of "
         "week match either when both are restricted), `@hourly` `@daily` `@weekly` `@monthly` `@yearly` `@reboot`, "
-        "or `\"every 30s\"` (multiples of the period since the epoch). Try one with `tend calendar`.",
+        "or `\"every 30s\"` (whole seconds; multiples of the period since the epoch). Try one with `tend calendar`.",
         nullptr, nullptr, job_settings::apply_schedule},
     Setting{"timezone", Section::Job, "string", "the app's `timezone`",
         "IANA zone the schedule is read in. In a DST gap a fixed-hour job runs at the first instant after it; a "
@@ -461,11 +486,14 @@ constexpr std::array table{
         nullptr, nullptr, job_settings::apply_watch},
     Setting{"concurrency", Section::Job, "integer", "1", "Items processed at once.", nullptr, nullptr,
         job_settings::apply_concurrency},
-    Setting{"rate", Section::Job, "string", "(no limit)", "Items started at most this often: `\"2/s\"`, `\"30/m\"`.",
+    Setting{"rate", Section::Job, "string", "(no limit)",
+        "Items started at most this often: `\"2/s\"`, `\"30/m\"`, `\"0.5/h\"` (a plain number per second, minute or "
+        "hour, from 0.001/h to 1000/s).",
         nullptr, nullptr, job_settings::apply_rate},
     Setting{"steps", Section::Job, "array of tables", "(one step: the command)",
         "`[{ name, command, timeout, retry }, ...]` run in order for each item, each retried on its own (with the "
-        "job's `timeout` and `retry` unless the step sets its own). `{item}` in any argv element is the item.",
+        "job's `timeout` and `retry` unless the step sets its own). `{item}` in any argv element is the item. At "
+        "most 100 steps; a step's `name` (default `stepN`) is a name like a job's.",
         nullptr, nullptr, job_settings::apply_steps},
     Setting{"on_success", Section::Job, "\"keep\" | \"delete\" | \"move:DIR\"", "\"keep\"",
         "What happens to a watched file once its item succeeded.", nullptr, nullptr, job_settings::apply_on_success},

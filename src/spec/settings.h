@@ -13,9 +13,16 @@
 
 namespace tend::spec {
 
+// Whether facts of this host are checked while reading the file: users and
+// groups exist, programs and directories exist, secret files are readable.
+// Environments other than the one being run are checked without them, so a
+// production user or secret file need not exist where `tend check` runs.
+enum class HostChecks { Yes, No };
+
 // What a setting's apply function may need besides the value.
 struct SettingContext {
     std::string directory;  // the app file's directory, for relative paths
+    HostChecks host = HostChecks::Yes;
 };
 
 enum class Section {
