@@ -7,7 +7,7 @@ set -euo pipefail
 build_packages=(
   g++ cmake ninja-build make pkg-config git
   libsqlite3-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
-  libcctz-dev libfmt-dev libhttp-parser-dev zlib1g-dev gzip
+  libcctz-dev libfmt-dev libhttp-parser-dev zlib1g-dev gzip libre2-dev
 )
 test_packages=(libgtest-dev libgmock-dev python3 python3-pytest procps gunicorn python3-flask)
 bench_packages=(libbenchmark-dev supervisor wrk)

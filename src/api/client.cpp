@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <fmt/format.h>
 
+#include "api/json_text.h"
 #include "os/fd.h"
 #include "os/socket.h"
 
@@ -17,7 +18,7 @@ CallResult call(const std::string& socket, const std::string& method, const std:
         return {absent ? CallFailure::NotRunning : CallFailure::Transport, nullptr, connection.error().message()};
     }
     os::set_receive_timeout(connection->get(), timeout);
-    Request request{.method = method, .path = path, .query = query, .body = body.is_null() ? "" : body.dump()};
+    Request request{.method = method, .path = path, .query = query, .body = body.is_null() ? "" : to_json_text(body)};
     if (auto sent = os::write_all(connection->get(), serialize(request)); !sent)
         return {CallFailure::Transport, nullptr, sent.error().message()};
     MessageParser parser(MessageKind::Response);
@@ -43,8 +44,9 @@ CallResult call(const std::string& socket, const std::string& method, const std:
         return {CallFailure::Transport, nullptr, "the daemon sent a response that is not JSON"};
     if (response.status == 200)
         return {CallFailure::None, json, ""};
-    std::string message
-        = json.contains("error") ? json["error"].get<std::string>() : fmt::format("HTTP {}", response.status);
+    std::string message = json.is_object() && json.contains("error") && json["error"].is_string()
+        ? json["error"].get<std::string>()
+        : fmt::format("HTTP {}", response.status);
     return {response.status == 400 ? CallFailure::BadInput : CallFailure::Failed, json, message};
 }
 

@@ -1,10 +1,14 @@
 #include "api/handlers.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "api/json_text.h"
+#include "base/escape.h"
+#include "base/strings.h"
 #include "base/units.h"
 #include "spec/deploy_settings.h"
 
@@ -15,12 +19,36 @@ using nlohmann::json;
 
 Response ok(const json& body)
 {
-    return Response{200, body.dump()};
+    return Response{200, to_json_text(body)};
 }
 
 Response failure(int status, std::string_view message)
 {
-    return Response{status, json{{"error", message}}.dump()};
+    return Response{status, to_json_text(json{{"error", message}})};
+}
+
+// An error from a subsystem: EINVAL marks bad input (400), anything else is
+// an action that failed (409): a store that cannot be written, say.
+Response failure(const Error& error)
+{
+    return failure(error.code() == EINVAL ? 400 : 409, error.message());
+}
+
+// "no job named "x" (did you mean "y"?)"
+std::string unknown_name(std::string_view what, const std::string& name, const std::vector<std::string>& known)
+{
+    auto suggestion = closest_match(name, known);
+    return fmt::format("no {} named \"{}\"{}", what, name,
+        suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion) : std::string());
+}
+
+// A fed key arrives as JSON text: one that was not valid UTF-8 was sent with
+// its bytes as \xNN (api/json_text.h), and is read back as those bytes. A key
+// that is text as it stands is taken as it stands.
+std::string fed_key(const std::string& key)
+{
+    std::string bytes = unescape_bytes(key);
+    return bytes != key && !is_valid_utf8(bytes) ? bytes : key;
 }
 
 json instance_json(const supervise::InstanceStatus& status, WallTime now)
@@ -324,7 +352,7 @@ private:
         }
         if (outcome.release != 0)
             body["steps"] = steps_json(outcome.release);
-        return Response{outcome.ok ? 200 : 409, body.dump()};
+        return Response{outcome.ok ? 200 : 409, to_json_text(body)};
     }
 
     void deploy(const json& body, const Caller& caller, const Responder& respond)
@@ -391,6 +419,13 @@ private:
         auto events = m_control.events.query(query);
         if (!events)
             return failure(409, events.error().message());
+        // A subject nothing was ever recorded for, and that the app file does not name, is a typo.
+        if (!query.subject.empty() && query.after_id == 0 && events->empty()) {
+            std::vector<std::string> known = known_names();
+            known.insert(known.end(), {"daemon", "deploy"});
+            if (std::find(known.begin(), known.end(), query.subject) == known.end())
+                return failure(400, unknown_name("group, instance or job", query.subject, known));
+        }
         json out = json::array();
         for (const auto& event : *events) {
             out.push_back({{"id", event.id}, {"time", format_wall_time(event.time)}, {"subject", event.subject},
@@ -461,9 +496,13 @@ private:
         std::function<void(const store::Run&)> done;
         if (wait)
             done = [respond](const store::Run& finished) { respond(ok({{"run", run_json(finished)}})); };
+        if (!m_control.scheduler.has_job(job)) {
+            respond(failure(400, unknown_name("job", job, job_names())));
+            return;
+        }
         auto id = m_control.scheduler.run_now(job, done);
         if (!id) {
-            respond(failure(400, id.error().message()));
+            respond(failure(id.error()));
             return;
         }
         m_control.events.record(job, "run-requested", fmt::format("run #{} by {}", *id, caller.user));
@@ -485,7 +524,7 @@ private:
         if (!query.job.empty() && !m_control.scheduler.has_job(query.job)) {
             auto any = m_control.runs.query({.job = query.job, .limit = 1});
             if (any && any->empty())
-                return failure(400, fmt::format("no job named \"{}\"", query.job));
+                return failure(400, unknown_name("job", query.job, job_names()));
         }
         auto runs = m_control.runs.query(query);
         if (!runs)
@@ -500,12 +539,16 @@ private:
     {
         std::string job = body.at("job").get<std::string>();
         auto keys = body.at("items").get<std::vector<std::string>>();
+        for (std::string& key : keys)
+            key = fed_key(key);
         std::string source = body.value("source", "feed");
         if (source != "feed" && source != "api")
             return failure(400, "source must be feed or api");
+        if (!m_control.work.has_job(job))
+            return failure(400, unknown_name("job", job, job_names()));
         auto result = m_control.work.feed(job, keys, source);
         if (!result)
-            return failure(400, result.error().message());
+            return failure(result.error());
         if (result->queued > 0 && keys.size() <= 10)
             m_control.events.record(job, "fed", fmt::format("{} item(s) by {}", result->queued, caller.user));
         return ok({{"queued", result->queued}, {"coalesced", result->coalesced}});
@@ -514,12 +557,14 @@ private:
     Response retry(const json& body, const Caller& caller)
     {
         std::string job = body.at("job").get<std::string>();
+        if (!m_control.work.has_job(job))
+            return failure(400, unknown_name("job", job, job_names()));
         std::optional<std::string> key;
         if (body.contains("item") && body["item"].is_string())
-            key = body["item"].get<std::string>();
+            key = stored_key(job, body["item"].get<std::string>());
         auto requeued = m_control.work.retry(job, key);
         if (!requeued)
-            return failure(400, requeued.error().message());
+            return failure(requeued.error());
         m_control.events.record(
             job, "retry-requested", fmt::format("{} dead item(s) requeued by {}", *requeued, caller.user));
         return ok({{"requeued", *requeued}});
@@ -533,8 +578,10 @@ private:
         std::vector<spec::StepSpec> steps;
         if (auto it = m_control.supervisor.spec().jobs.find(job->second); it != m_control.supervisor.spec().jobs.end())
             steps = it->second.item_steps();
+        else if (auto any = m_control.items.query(job->second, false, 1); any && any->empty())
+            return failure(400, unknown_name("job", job->second, job_names()));
         if (auto key = request.query.find("item"); key != request.query.end()) {
-            auto item = m_control.items.latest(job->second, key->second);
+            auto item = m_control.items.latest(job->second, stored_key(job->second, key->second));
             if (!item)
                 return failure(409, item.error().message());
             if (!item->has_value())
@@ -560,6 +607,38 @@ private:
         for (const auto& item : *found)
             out.push_back(item_json(item, steps));
         return ok({{"items", out}});
+    }
+
+    // The key of an item as stored: the key as given when an item has it, else
+    // the given key with every \xNN read as its byte, so that a key can be
+    // given back as tend showed it (base/escape.h).
+    std::string stored_key(const std::string& job, const std::string& key)
+    {
+        std::string bytes = unescape_bytes(key);
+        if (bytes == key)
+            return key;
+        auto as_given = m_control.items.latest(job, key);
+        return as_given && as_given->has_value() ? key : bytes;
+    }
+
+    std::vector<std::string> job_names() const
+    {
+        std::vector<std::string> names;
+        for (const auto& [name, job] : m_control.supervisor.spec().jobs)
+            names.push_back(name);
+        return names;
+    }
+
+    // Every name the app file gives: process groups, their instances, jobs.
+    std::vector<std::string> known_names() const
+    {
+        std::vector<std::string> names = job_names();
+        for (const auto& [name, process] : m_control.supervisor.spec().processes) {
+            names.push_back(name);
+            for (int i = 0; i < process.instances; ++i)
+                names.push_back(fmt::format("{}.{}", name, i));
+        }
+        return names;
     }
 
     DaemonControl& m_control;

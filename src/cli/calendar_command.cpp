@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/escape.h"
+#include "cli/client_side.h"
 #include "os/clock.h"
 #include "schedule/next_fire.h"
 
@@ -21,7 +23,7 @@ int run_calendar(Options& options)
 {
     auto schedule = schedule::parse_schedule(options.target);
     if (!schedule) {
-        fmt::print(stderr, "tend calendar: \"{}\": {}\n", options.target, schedule.error().message());
+        fmt::print(stderr, "tend calendar: \"{}\": {}\n", printable(options.target), schedule.error().message());
         return BadInput;
     }
     auto zone = schedule::Zone::load(options.timezone);
@@ -45,7 +47,10 @@ int run_calendar(Options& options)
         from = *parsed - 1;
     }
     if (schedule->kind == schedule::Schedule::Kind::Reboot) {
-        fmt::print("{}\n", options.json ? "[]" : "@reboot fires once each time the daemon starts");
+        if (options.json)
+            print_json(nlohmann::json{{"fires", nlohmann::json::array()}});
+        else
+            fmt::print("@reboot fires once each time the daemon starts\n");
         return Success;
     }
     nlohmann::json fires = nlohmann::json::array();
@@ -65,7 +70,7 @@ int run_calendar(Options& options)
         after = *next;
     }
     if (options.json)
-        fmt::print("{}\n", fires.dump(2));
+        print_json(nlohmann::json{{"fires", fires}});
     else
         fmt::print("{}", text);
     return Success;

@@ -1,8 +1,14 @@
 #include "cli/client_side.h"
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "api/json_text.h"
+#include "base/escape.h"
+#include "base/strings.h"
 #include "os/env.h"
 #include "os/files.h"
 #include "os/process.h"
@@ -23,13 +29,18 @@ std::string app_file(const Options& options)
 
 std::string resolve_app(const Options& options)
 {
-    if (!options.app.empty())
+    if (!options.app.empty()) {
+        if (auto unknown = unknown_app(options.app)) {
+            fmt::print(stderr, "tend: {}\n", *unknown);
+            return {};
+        }
         return options.app;
+    }
     std::string file = app_file(options);
     auto name = spec::read_app_name(file);
     if (!name) {
-        fmt::print(
-            stderr, "tend: {}\n(run in the directory of your tend.toml, or pass --app NAME)\n", name.error().message());
+        fmt::print(stderr, "tend: {}\n(run in the directory of your tend.toml, or pass --app NAME)\n",
+            printable(name.error().message()));
         return {};
     }
     return *name;
@@ -40,13 +51,40 @@ int report(const api::CallResult& result, const std::string& app)
     switch (result.failure) {
     case api::CallFailure::None: return Success;
     case api::CallFailure::NotRunning:
-        fmt::print(stderr, "tend: no daemon is running for app \"{}\" (start it with `tend up`)\n", app);
+        fmt::print(stderr, "tend: no daemon is running for app \"{}\" (start it with `tend up`)\n", printable(app));
         return ActionFailed;
-    case api::CallFailure::BadInput: fmt::print(stderr, "{}\n", result.message); return BadInput;
+    case api::CallFailure::BadInput: fmt::print(stderr, "{}\n", printable(result.message)); return BadInput;
     case api::CallFailure::Failed:
-    case api::CallFailure::Transport: fmt::print(stderr, "tend: {}\n", result.message); return ActionFailed;
+    case api::CallFailure::Transport: fmt::print(stderr, "tend: {}\n", printable(result.message)); return ActionFailed;
     }
     return ActionFailed;
+}
+
+std::optional<std::string> unknown_app(const std::string& app)
+{
+    std::string state = api::paths_for(app).state_directory;
+    if (os::exists(state))
+        return std::nullopt;
+    // Every app with state here has its directory beside this one.
+    std::vector<std::string> apps;
+    std::error_code failure;
+    std::filesystem::path root = std::filesystem::path(state).parent_path();
+    for (const auto& entry : std::filesystem::directory_iterator(root, failure)) {
+        std::error_code ignored;
+        if (entry.is_directory(ignored) && std::filesystem::exists(entry.path() / "tend.db", ignored))
+            apps.push_back(entry.path().filename().string());
+    }
+    std::sort(apps.begin(), apps.end());
+    auto suggestion = closest_match(app, apps);
+    return fmt::format("no app named \"{}\" on this host{}", printable(app),
+        suggestion         ? fmt::format(" (did you mean \"{}\"?)", printable(*suggestion))
+            : apps.empty() ? std::string(" (none has been started here: tend up starts one)")
+                           : fmt::format(" (apps: {})", printable(fmt::format("{}", fmt::join(apps, ", ")))));
+}
+
+void print_json(const nlohmann::json& value)
+{
+    fmt::print("{}\n", api::to_json_text(value, 2));
 }
 
 bool launch_daemon(const std::string& app)

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <thread>
 
+#include "base/escape.h"
 #include "base/strings.h"
 #include "cli/calendar_command.h"
 #include "cli/client_side.h"
@@ -82,7 +83,7 @@ json apply_body(const Options& options, bool plan_only)
 int print_plan(const api::CallResult& result, const Options& options)
 {
     if (options.json) {
-        fmt::print("{}\n", result.body.dump(2));
+        print_json(result.body);
         return Success;
     }
     std::string text = result.body.value("text", "");
@@ -98,6 +99,12 @@ int run_up(Options& options)
 {
     // Validate here first, so a bad file never starts a daemon.
     std::string file = app_file(options);
+    if (!os::exists(file)) {
+        fmt::print(stderr,
+            "tend: no app file at {}\n(run in the directory of your tend.toml, or give its path: tend up PATH)\n",
+            printable(file));
+        return BadInput;
+    }
     auto spec = spec::load_app_file(file, options.environment);
     if (!spec) {
         fmt::print(stderr, "{}\n", spec.error().message());
@@ -132,6 +139,26 @@ int run_apply(Options& options)
     return print_plan(result, options);
 }
 
+// `tend status --check`: exit 1 when an instance is not running or events are
+// not being stored, naming each; a script's or a monitor's health check.
+int check_status(const json& status)
+{
+    std::vector<std::string> problems;
+    for (const auto& group : status["groups"]) {
+        for (const auto& member : group["members"]) {
+            std::string state = member.value("state", "");
+            if (state != "running" && state != "starting")
+                problems.push_back(fmt::format("{} is {}", member.value("name", ""), state));
+        }
+    }
+    if (!status["store"].value("error", "").empty())
+        problems.push_back("events are not being stored");
+    if (problems.empty())
+        return Success;
+    fmt::print(stderr, "tend status --check: {}\n", printable(fmt::format("{}", fmt::join(problems, "; "))));
+    return ActionFailed;
+}
+
 int run_status(Options& options)
 {
     std::string app = resolve_app(options);
@@ -144,14 +171,20 @@ int run_status(Options& options)
         auto result = call(options, app, "GET", "/v1/events", nullptr, query);
         if (!result.ok())
             return report(result, app);
-        fmt::print("{}", options.json ? result.body.dump(2) + "\n" : render_events(result.body));
+        if (options.json)
+            print_json(result.body);
+        else
+            fmt::print("{}", render_events(result.body));
         return Success;
     }
     auto result = call(options, app, "GET", "/v1/status");
     if (!result.ok())
         return report(result, app);
-    fmt::print("{}", options.json ? result.body.dump(2) + "\n" : render_status(result.body));
-    return Success;
+    if (options.json)
+        print_json(result.body);
+    else
+        fmt::print("{}", render_status(result.body));
+    return options.check ? check_status(result.body) : Success;
 }
 
 std::function<int(Options&)> target_action(const char* verb, const char* done)
@@ -163,7 +196,7 @@ std::function<int(Options&)> target_action(const char* verb, const char* done)
         auto result = call(options, app, "POST", fmt::format("/v1/{}", verb), json{{"target", options.target}});
         if (!result.ok())
             return report(result, app);
-        fmt::print("{} {}\n", done, options.target);
+        fmt::print("{} {}\n", done, printable(options.target));
         return static_cast<int>(Success);
     };
 }
@@ -178,9 +211,9 @@ int run_job(Options& options)
         return report(result, app);
     const json& run = result.body["run"];
     if (options.json) {
-        fmt::print("{}\n", run.dump(2));
+        print_json(run);
     } else if (!options.wait) {
-        fmt::print("started run #{} of {}\n", run.value("id", 0), options.target);
+        fmt::print("started run #{} of {}\n", run.value("id", 0), printable(options.target));
     } else {
         fmt::print("{}", render_runs(json::array({run})));
     }
@@ -197,7 +230,10 @@ int run_item_history(Options& options, const std::string& app)
     auto result = call(options, app, "GET", "/v1/items", nullptr, query);
     if (!result.ok())
         return report(result, app);
-    fmt::print("{}", options.json ? result.body["items"].dump(2) + "\n" : render_items(result.body["items"]));
+    if (options.json)
+        print_json(result.body);
+    else
+        fmt::print("{}", render_items(result.body["items"]));
     return Success;
 }
 
@@ -230,7 +266,10 @@ int run_history(Options& options)
             return Success;
         }
     }
-    fmt::print("{}", options.json ? result.body["runs"].dump(2) + "\n" : render_runs(result.body["runs"]));
+    if (options.json)
+        print_json(result.body);
+    else
+        fmt::print("{}", render_runs(result.body["runs"]));
     return Success;
 }
 
@@ -240,6 +279,10 @@ int run_down(Options& options)
     if (app.empty())
         return BadInput;
     auto result = call(options, app, "POST", "/v1/down");
+    if (result.failure == api::CallFailure::NotRunning) {
+        fmt::print("nothing to stop: no daemon is running for {}\n", printable(app));
+        return Success;
+    }
     if (!result.ok())
         return report(result, app);
     // The daemon answers, then exits; its lock is free once it has.
@@ -289,6 +332,8 @@ const std::array table{
         [](CLI::App& command, Options& options) {
             command.add_flag("--json", options.json, "Print JSON");
             command.add_flag("--events", options.events, "Show tend's recent events instead");
+            command.add_flag("--check", options.check,
+                "Exit 1 (naming each) when an instance is not running or events are not being stored");
             command.add_option("name", options.target, "With --events: only this group or instance");
             command.add_option("-n", options.lines, "With --events: how many (default 20)");
         },
@@ -414,6 +459,8 @@ std::optional<std::string> unknown_command(int argc, char** argv)
             ++i;
             continue;
         }
+        if (word == "--version")
+            return std::nullopt;
         if (word.starts_with("-"))
             continue;
         std::vector<std::string> names;
@@ -423,7 +470,7 @@ std::optional<std::string> unknown_command(int argc, char** argv)
             names.emplace_back(command.name);
         }
         auto suggestion = closest_match(word, names);
-        return fmt::format("tend: unknown command \"{}\"{}; see tend --help", word,
+        return fmt::format("tend: unknown command \"{}\"{}; see tend --help", printable(word),
             suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion) : std::string());
     }
     return std::nullopt;
@@ -438,7 +485,9 @@ std::span<const Command> commands()
 
 int main(int argc, char** argv)
 {
-    CLI::App app{"tend: runs a web app, its workers and its jobs from one file, tend.toml"};
+    CLI::App app{"tend: runs a web app, its workers and its jobs from one file, tend.toml\n"
+                 "Exit codes: 0 ok, 1 the action failed, 2 bad usage or bad input."};
+    app.set_version_flag("--version", fmt::format("tend {}", TEND_VERSION));
     app.require_subcommand(1);
     app.fallthrough();
     Options options;

@@ -42,6 +42,7 @@ struct Options {
     std::string rate;  // feed --rate
     std::string item;  // history --item
     bool items_only = false;  // history --items
+    bool check = false;  // status --check
 };
 
 struct Command {

@@ -4,11 +4,12 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
-#include <regex>
 #include <thread>
 
 #include "api/client.h"
 #include "api/paths.h"
+#include "base/escape.h"
+#include "base/pattern.h"
 #include "cli/client_side.h"
 
 namespace tend::cli {
@@ -18,33 +19,50 @@ using nlohmann::json;
 
 constexpr std::size_t batch_size = 2000;
 
-// Every regular file under `directory`, recursively, whose path matches `pattern`, in name order.
-Result<std::vector<std::string>> files_under(const std::string& directory, const std::string& pattern)
+struct FoundFiles {
+    std::vector<std::string> paths;  // absolute, in name order
+    std::size_t seen = 0;  // regular files under the directory, matching or not
+};
+
+// Every regular file under `directory`, recursively, whose path relative to
+// it ("2026/a.zip") matches `pattern`, in name order.
+Result<FoundFiles> files_under(const std::string& directory, const std::string& pattern)
 {
-    std::optional<std::regex> match;
+    std::optional<Pattern> match;
     if (!pattern.empty()) {
-        try {
-            match.emplace(pattern, std::regex::extended);
-        } catch (const std::regex_error& error) {
-            return Error(fmt::format("--match \"{}\": {}", pattern, error.what()));
-        }
+        auto compiled = Pattern::compile(pattern);
+        if (!compiled)
+            return compiled.error().context(fmt::format("--match \"{}\"", printable(pattern)));
+        match = std::move(*compiled);
     }
-    std::vector<std::string> out;
+    FoundFiles found;
     std::error_code failure;
     auto root = std::filesystem::absolute(directory, failure);
     std::filesystem::recursive_directory_iterator it(root, failure);
     if (failure)
-        return Error(fmt::format("--from {}: {}", directory, failure.message()));
+        return Error(fmt::format("--from {}: {}", printable(directory), failure.message()));
     for (const auto& entry : it) {
         std::error_code ignored;
         if (!entry.is_regular_file(ignored))
             continue;
-        std::string path = entry.path().string();
-        if (!match || std::regex_search(path, *match))
-            out.push_back(std::move(path));
+        ++found.seen;
+        std::string relative = entry.path().lexically_relative(root).string();
+        if (!match || match->search(relative))
+            found.paths.push_back(entry.path().string());
     }
-    std::sort(out.begin(), out.end());
-    return out;
+    std::sort(found.paths.begin(), found.paths.end());
+    return found;
+}
+
+// Every key is checked before any is sent, so a bad one leaves nothing half-fed.
+Result<void> check_keys(const std::vector<std::string>& items)
+{
+    for (const std::string& key : items) {
+        if (key.empty() || key.size() > 4096 || key.find('\0') != std::string::npos)
+            return Error(
+                fmt::format("item \"{}\": an item must be 1 to 4096 bytes with no NUL", printable(key.substr(0, 64))));
+    }
+    return Ok{};
 }
 
 Result<double> parse_rate(const std::string& text)
@@ -67,13 +85,27 @@ int run_feed(Options& options)
     if (app.empty())
         return BadInput;
     std::vector<std::string> items = options.items;
+    if (!options.match.empty() && options.from.empty()) {
+        fmt::print(stderr, "tend feed: --match needs --from DIR\n");
+        return BadInput;
+    }
     if (!options.from.empty()) {
         auto found = files_under(options.from, options.match);
         if (!found) {
             fmt::print(stderr, "tend feed: {}\n", found.error().message());
             return BadInput;
         }
-        items.insert(items.end(), found->begin(), found->end());
+        if (found->paths.empty() && items.empty()) {
+            fmt::print(stderr, "tend feed: no items: {} file(s) under {}{}\n", found->seen, printable(options.from),
+                options.match.empty() ? std::string()
+                                      : fmt::format(", none of whose paths relative to it matches --match \"{}\"",
+                                          printable(options.match)));
+            return BadInput;
+        }
+        if (!options.match.empty() && !options.json)
+            fmt::print(stderr, "tend feed: {} of {} file(s) under {} match\n", found->paths.size(), found->seen,
+                printable(options.from));
+        items.insert(items.end(), found->paths.begin(), found->paths.end());
     } else if (items.empty()) {
         std::string line;
         while (std::getline(std::cin, line)) {
@@ -88,6 +120,10 @@ int run_feed(Options& options)
         return BadInput;
     }
     std::optional<double> rate;
+    if (auto checked = check_keys(items); !checked) {
+        fmt::print(stderr, "tend feed: {}\n", checked.error().message());
+        return BadInput;
+    }
     if (!options.rate.empty()) {
         auto parsed = parse_rate(options.rate);
         if (!parsed) {
@@ -121,9 +157,9 @@ int run_feed(Options& options)
         coalesced += result.body.value("coalesced", std::int64_t{0});
     }
     if (options.json)
-        fmt::print("{}\n", json{{"queued", queued}, {"coalesced", coalesced}}.dump());
+        print_json(json{{"queued", queued}, {"coalesced", coalesced}});
     else
-        fmt::print("queued {} item(s) for {}{}\n", queued, options.target,
+        fmt::print("queued {} item(s) for {}{}\n", queued, printable(options.target),
             coalesced > 0 ? fmt::format(" ({} already queued or running, coalesced)", coalesced) : std::string());
     return Success;
 }
@@ -143,8 +179,8 @@ int run_retry(Options& options)
     auto result = api::call(api::paths_for(app).socket, "POST", "/v1/retry", body);
     if (!result.ok())
         return report(result, app);
-    fmt::print(
-        "requeued {} dead item(s) of {} at their failed step\n", result.body.value("requeued", 0), options.target);
+    fmt::print("requeued {} dead item(s) of {} at their failed step\n", result.body.value("requeued", 0),
+        printable(options.target));
     return Success;
 }
 

@@ -4,9 +4,14 @@
 #include <chrono>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "api/client.h"
+#include "api/json_text.h"
 #include "api/paths.h"
+#include "base/escape.h"
+#include "base/pattern.h"
+#include "base/strings.h"
 #include "base/units.h"
 #include "cli/client_side.h"
 #include "logs/format.h"
@@ -20,11 +25,14 @@ constexpr std::size_t default_lines = 100;
 void print_line(const logs::LogLine& line, bool json)
 {
     if (!json) {
-        fmt::print("{}\n", line.line);
+        // Records are written escaped; a file written by anything else still never drives the terminal.
+        std::string shown;
+        logs::append_escaped(shown, line.line);
+        fmt::print("{}\n", shown);
         return;
     }
     nlohmann::json out{{"time", line.stamp}, {"instance", line.instance}, {"stream", line.stream}, {"text", line.text}};
-    fmt::print("{}\n", out.dump());
+    fmt::print("{}\n", api::to_json_text(out));
 }
 
 // tend's events in the window, as log lines with stream "event".
@@ -35,8 +43,11 @@ std::vector<logs::LogLine> fetch_events(const std::string& app, const logs::LogQ
         parameters["subject"] = target;
     auto result = api::call(api::paths_for(app).socket, "GET", "/v1/events", nullptr, parameters);
     std::vector<logs::LogLine> lines;
+    // A name that no event was ever recorded for (a run, say) simply has none.
+    if (result.failure == api::CallFailure::BadInput)
+        return lines;
     if (!result.ok()) {
-        fmt::print(stderr, "tend: events are not shown: {}\n", result.message);
+        fmt::print(stderr, "tend: events are not shown: {}\n", printable(result.message));
         return lines;
     }
     for (const auto& event : result.body["events"]) {
@@ -47,12 +58,56 @@ std::vector<logs::LogLine> fetch_events(const std::string& app, const logs::LogQ
         auto stamp = logs::parse_stamp(line.stamp);
         if (!stamp || (query.since && *stamp < *query.since) || (query.until && *stamp >= *query.until))
             continue;
-        if (query.grep && !std::regex_search(line.text, *query.grep))
+        if (query.grep && !query.grep->search(line.text))
             continue;
         line.line = fmt::format("{} {} event: {}", line.stamp, line.instance, line.text);
         lines.push_back(std::move(line));
     }
     return lines;
+}
+
+// Every instance and run named in a group's logs, and the group's instances the
+// daemon runs now (it may be down: the logs are read without it).
+std::vector<std::string> instances_of(const std::string& app, const std::string& directory, const std::string& group)
+{
+    std::set<std::string> names;
+    (void)logs::read_logs(
+        directory, logs::LogQuery{.groups = {group}}, [&](const logs::LogLine& line) { names.insert(line.instance); });
+    auto status = api::call(api::paths_for(app).socket, "GET", "/v1/status");
+    if (status.ok()) {
+        for (const auto& found : status.body["groups"]) {
+            if (found.value("name", "") != group)
+                continue;
+            for (const auto& member : found["members"])
+                names.insert(member.value("name", ""));
+        }
+    }
+    return {names.begin(), names.end()};
+}
+
+// A NAME whose group has no logs names nothing: why, with "did you mean".
+std::optional<std::string> unknown_group(
+    const std::string& directory, const std::string& target, const std::string& group)
+{
+    if (!logs::files_of(directory, group).empty())
+        return std::nullopt;
+    auto suggestion = closest_match(target, logs::groups_in(directory));
+    return fmt::format("no logs for \"{}\" in {}{}", printable(target), directory,
+        suggestion ? fmt::format(" (did you mean \"{}\"?)", printable(*suggestion)) : std::string());
+}
+
+// An instance or run that never wrote a line and does not run now names nothing.
+std::optional<std::string> unknown_instance(
+    const std::string& app, const std::string& directory, const std::string& target, const std::string& group)
+{
+    std::vector<std::string> known = instances_of(app, directory, group);
+    for (const std::string& name : known) {
+        if (logs::names_instance(target, name))
+            return std::nullopt;
+    }
+    auto suggestion = closest_match(target, known);
+    return fmt::format("{} has no instance or run \"{}\"{}", printable(group), printable(target),
+        suggestion ? fmt::format(" (did you mean \"{}\"?)", printable(*suggestion)) : std::string());
 }
 
 }  // namespace
@@ -83,15 +138,16 @@ int run_logs(Options& options)
         return BadInput;
     api::AppPaths paths = api::paths_for(app);
     logs::LogQuery query;
+    std::string group;
     if (!options.target.empty()) {
         // "web.2" is an instance of web; "fetch#12" is run 12 of the job fetch.
         std::size_t separator = options.target.find_first_of(".#");
-        std::string group = options.target.substr(0, separator);
+        group = options.target.substr(0, separator);
         query.groups = {group};
         if (separator != std::string::npos)
             query.instance = options.target;
-        if (logs::files_of(paths.log_directory, group).empty()) {
-            fmt::print(stderr, "tend: no logs for \"{}\" in {}\n", group, paths.log_directory);
+        if (auto unknown = unknown_group(paths.log_directory, options.target, group)) {
+            fmt::print(stderr, "tend: {}\n", *unknown);
             return BadInput;
         }
     }
@@ -106,12 +162,13 @@ int run_logs(Options& options)
         }
     }
     if (!options.grep.empty()) {
-        try {
-            query.grep = std::regex(options.grep, std::regex::extended);
-        } catch (const std::regex_error& error) {
-            fmt::print(stderr, "tend: bad --grep pattern \"{}\": {}\n", options.grep, error.what());
+        auto pattern = Pattern::compile(options.grep);
+        if (!pattern) {
+            fmt::print(stderr, "tend: bad --grep pattern \"{}\": {}\n", printable(options.grep),
+                printable(pattern.error().message()));
             return BadInput;
         }
+        query.grep = std::move(*pattern);
     }
     if (options.log_lines >= 0)
         query.last = static_cast<std::size_t>(options.log_lines);
@@ -130,6 +187,12 @@ int run_logs(Options& options)
         std::stable_sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.stamp < b.stamp; });
         if (query.last && lines.size() > *query.last)
             lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(*query.last));
+    }
+    if (lines.empty() && !query.instance.empty()) {
+        if (auto unknown = unknown_instance(app, paths.log_directory, options.target, group)) {
+            fmt::print(stderr, "tend: {}\n", *unknown);
+            return BadInput;
+        }
     }
     for (const logs::LogLine& line : lines)
         print_line(line, options.json);

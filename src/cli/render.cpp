@@ -2,15 +2,25 @@
 
 #include <fmt/format.h>
 
+#include "base/escape.h"
 #include "base/time.h"
 #include "base/units.h"
+#include "cli/table.h"
 
 namespace tend::cli {
 namespace {
 
+using Align = Table::Align;
+
 std::string or_dash(const std::string& text)
 {
     return text.empty() ? "-" : text;
+}
+
+// A string field shown on the terminal: never a raw control byte.
+std::string shown(const nlohmann::json& object, const char* key)
+{
+    return printable(object.value(key, ""));
 }
 
 std::string state_text(const nlohmann::json& member)
@@ -36,42 +46,40 @@ std::string item_counts_text(const nlohmann::json& items, bool with_finished)
     return out;
 }
 
-}  // namespace
-
-std::string render_status(const nlohmann::json& status)
+std::string render_header(const nlohmann::json& status)
 {
     const auto& daemon = status["daemon"];
-    std::string out = fmt::format("app {} (daemon pid {}, up {}){}\n", status.value("app", "?"), daemon.value("pid", 0),
+    std::string out = fmt::format("app {} (daemon pid {}, up {}){}\n", shown(status, "app"), daemon.value("pid", 0),
         format_age(std::chrono::milliseconds(daemon.value("uptime_ms", std::int64_t{0}))),
-        status.value("environment", "").empty() ? "" : fmt::format(", env {}", status.value("environment", "")));
+        status.value("environment", "").empty() ? "" : fmt::format(", env {}", shown(status, "environment")));
     if (status.contains("store") && !status["store"].value("error", "").empty())
         out += fmt::format("warning: events are not being stored ({} pending): {}\n",
-            status["store"].value("pending_events", 0), status["store"].value("error", ""));
+            status["store"].value("pending_events", 0), shown(status["store"], "error"));
     if (!status.value("file", "").empty())
-        out += fmt::format("file {}\n", status.value("file", ""));
+        out += fmt::format("file {}\n", shown(status, "file"));
     if (status.contains("deploy")) {
         const auto& deploy = status["deploy"];
         if (!deploy["live"].is_null())
             out += fmt::format("release {} ({} {}) live since {}\n", deploy["live"].value("id", 0),
-                deploy["live"].value("ref", ""), deploy["live"].value("sha", "").substr(0, 7),
-                deploy["live"].value("live_since", ""));
+                shown(deploy["live"], "ref"), shown(deploy["live"], "sha").substr(0, 7),
+                shown(deploy["live"], "live_since"));
         if (!deploy["last"].is_null() && deploy["last"].value("state", "") == "failed")
-            out += fmt::format("last deploy: release {} failed: {}\n", deploy["last"].value("id", 0),
-                deploy["last"].value("error", ""));
+            out += fmt::format(
+                "last deploy: release {} failed: {}\n", deploy["last"].value("id", 0), shown(deploy["last"], "error"));
         if (!deploy["in_progress"].is_null())
             out += fmt::format("{} of release {} in progress since {} by {} ({})\n",
-                deploy["in_progress"].value("kind", ""), deploy["in_progress"].value("release", 0),
-                deploy["in_progress"].value("since", ""), deploy["in_progress"].value("who", ""),
-                deploy["in_progress"].value("phase", ""));
+                shown(deploy["in_progress"], "kind"), deploy["in_progress"].value("release", 0),
+                shown(deploy["in_progress"], "since"), shown(deploy["in_progress"], "who"),
+                shown(deploy["in_progress"], "phase"));
     }
-    bool no_jobs = !status.contains("jobs") || status["jobs"].empty();
-    bool no_waiting = !status.contains("items_of_removed_jobs") || status["items_of_removed_jobs"].empty();
-    if (status["groups"].empty() && no_jobs && no_waiting)
-        return out + "no process groups or jobs (apply an app file with `tend up`)\n";
-    if (!status["groups"].empty())
-        out += fmt::format("\n{:<20} {:<26} {:>8} {:>8} {:>8} {:>6} {:>9}  {}\n", "NAME", "STATE", "PID", "UPTIME",
-            "RESTARTS", "CPU%", "RSS", "LAST EXIT");
-    for (const auto& group : status["groups"]) {
+    return out;
+}
+
+std::string render_instances(const nlohmann::json& groups)
+{
+    Table table({{"NAME"}, {"STATE"}, {"PID", Align::Right}, {"UPTIME", Align::Right}, {"RESTARTS", Align::Right},
+        {"CPU%", Align::Right}, {"RSS", Align::Right}, {"LAST EXIT"}});
+    for (const auto& group : groups) {
         for (const auto& member : group["members"]) {
             std::string uptime = member["uptime_ms"].is_null()
                 ? "-"
@@ -83,25 +91,40 @@ std::string render_status(const nlohmann::json& status)
             std::string last = or_dash(member.value("last_exit", ""));
             if (!member.value("last_error", "").empty())
                 last = member.value("last_error", "");
-            out += fmt::format("{:<20} {:<26} {:>8} {:>8} {:>8} {:>6.1f} {:>9}  {}\n", member.value("name", ""),
-                state_text(member), pid, uptime, member.value("restarts", 0), member.value("cpu_percent", 0.0), rss,
-                last);
+            table.add(
+                {member.value("name", ""), state_text(member), pid, uptime, std::to_string(member.value("restarts", 0)),
+                    fmt::format("{:.1f}", member.value("cpu_percent", 0.0)), rss, last});
         }
     }
+    return table.render();
+}
+
+}  // namespace
+
+std::string render_status(const nlohmann::json& status)
+{
+    std::string out = render_header(status);
+    bool no_jobs = !status.contains("jobs") || status["jobs"].empty();
+    bool no_waiting = !status.contains("items_of_removed_jobs") || status["items_of_removed_jobs"].empty();
+    if (status["groups"].empty() && no_jobs && no_waiting)
+        return out + "no process groups or jobs (apply an app file with `tend up`)\n";
+    if (!status["groups"].empty())
+        out += "\n" + render_instances(status["groups"]);
     if (!no_jobs)
         out += render_jobs(status["jobs"]);
     if (!no_waiting) {
         out += "\nitems of jobs not in the app file (they run when the job is added back):\n";
+        Table table({{"JOB"}, {"ITEMS"}});
         for (const auto& waiting : status["items_of_removed_jobs"])
-            out += fmt::format("{:<20} {}\n", waiting.value("job", ""), item_counts_text(waiting, false));
+            table.add({waiting.value("job", ""), item_counts_text(waiting, false)});
+        out += table.render();
     }
     return out;
 }
 
 std::string render_jobs(const nlohmann::json& jobs)
 {
-    std::string out
-        = fmt::format("\n{:<20} {:<18} {:<22} {:<12} {}\n", "JOB", "SCHEDULE", "NEXT FIRE", "RUNNING", "LAST RUN");
+    Table table({{"JOB"}, {"SCHEDULE"}, {"NEXT FIRE"}, {"RUNNING"}, {"LAST RUN"}});
     for (const auto& job : jobs) {
         std::string schedule = job.value("schedule", "");
         if (schedule.empty())
@@ -124,23 +147,23 @@ std::string render_jobs(const nlohmann::json& jobs)
                 last += fmt::format(" (exit {})", run["exit_code"].get<int>());
         }
         std::string next = job["next_fire"].is_null() ? "-" : job.value("next_fire", "").substr(0, 19) + "Z";
-        out += fmt::format("{:<20} {:<18} {:<22} {:<12} {}\n", job.value("name", ""), schedule, next, running, last);
+        table.add({job.value("name", ""), schedule, next, running, last});
         if (job.contains("items")) {
             const auto& items = job["items"];
             std::int64_t total = 0;
             for (const char* key : {"queued", "running", "failed", "dead", "succeeded"})
                 total += items.value(key, std::int64_t{0});
             if (total > 0)
-                out += fmt::format("{:<20} {}\n", "", item_counts_text(items, true));
+                table.add_note(item_counts_text(items, true));
         }
     }
-    return out;
+    return "\n" + table.render();
 }
 
 std::string render_runs(const nlohmann::json& runs)
 {
-    std::string out = fmt::format("{:>6} {:<16} {:<9} {:<21} {:<21} {:>9} {:<12} {}\n", "RUN", "JOB", "TRIGGER",
-        "FIRE TIME", "STARTED", "DURATION", "STATE", "RESULT");
+    Table table({{"RUN", Align::Right}, {"JOB"}, {"TRIGGER"}, {"FIRE TIME"}, {"STARTED"}, {"DURATION", Align::Right},
+        {"STATE"}, {"RESULT"}});
     for (const auto& run : runs) {
         auto brief = [](const nlohmann::json& value) {
             return value.is_null() ? std::string("-") : value.get<std::string>().substr(0, 19) + "Z";
@@ -158,19 +181,18 @@ std::string render_runs(const nlohmann::json& runs)
         std::string trigger = run.value("trigger", "");
         if (run.value("attempt", 1) > 1)
             trigger += fmt::format(" {}", run.value("attempt", 1));
-        out += fmt::format("{:>6} {:<16} {:<9} {:<21} {:<21} {:>9} {:<12} {}\n", run.value("id", 0),
-            run.value("job", ""), trigger, brief(run["nominal"]), brief(run["started"]), duration,
-            run.value("state", ""), or_dash(result));
+        table.add({std::to_string(run.value("id", 0)), run.value("job", ""), trigger, brief(run["nominal"]),
+            brief(run["started"]), duration, run.value("state", ""), or_dash(result)});
     }
-    return out;
+    return table.render();
 }
 
 std::string render_events(const nlohmann::json& events)
 {
     std::string out;
     for (const auto& event : events["events"]) {
-        out += fmt::format("{} {:<12} {:<14} {}\n", event.value("time", ""), event.value("subject", ""),
-            event.value("kind", ""), event.value("detail", ""));
+        out += fmt::format("{} {:<12} {:<14} {}\n", shown(event, "time"), shown(event, "subject"), shown(event, "kind"),
+            shown(event, "detail"));
     }
     return out;
 }
@@ -180,10 +202,10 @@ std::string render_items(const nlohmann::json& items)
     std::string out;
     if (items.size() == 1 && items[0].contains("history")) {
         const auto& item = items[0];
-        out += fmt::format("item {} of {}: {} ({}), step {}, attempt {}\n", item.value("id", 0), item.value("job", ""),
-            item.value("item", ""), item.value("state", ""), item.value("step", ""), item.value("attempt", 0));
+        out += fmt::format("item {} of {}: {} ({}), step {}, attempt {}\n", item.value("id", 0), shown(item, "job"),
+            shown(item, "item"), shown(item, "state"), shown(item, "step"), item.value("attempt", 0));
         if (!item.value("error", "").empty())
-            out += fmt::format("error: {}\n", item.value("error", ""));
+            out += fmt::format("error: {}\n", shown(item, "error"));
         for (const auto& event : item["history"]) {
             std::string result;
             if (!event["signal"].is_null())
@@ -193,20 +215,21 @@ std::string render_items(const nlohmann::json& items)
             std::string took = event["duration_ms"].is_null()
                 ? ""
                 : format_duration(std::chrono::milliseconds(event["duration_ms"].get<std::int64_t>()));
-            out += fmt::format("  {} {:<15} {:<12} {:>3} {:<8} {:>8}  {}\n", event.value("time", ""),
-                event.value("kind", ""), event.value("step", ""),
-                event.value("attempt", 0) > 0 ? std::to_string(event.value("attempt", 0)) : "", result, took,
-                event.value("detail", ""));
+            out += fmt::format("  {} {:<15} {:<12} {:>3} {:<8} {:>8}  {}\n", shown(event, "time"), shown(event, "kind"),
+                shown(event, "step"), event.value("attempt", 0) > 0 ? std::to_string(event.value("attempt", 0)) : "",
+                result, took, shown(event, "detail"));
         }
         return out;
     }
-    out = fmt::format("{:>7} {:<10} {:<12} {:>7}  {:<21} {}\n", "ITEM", "STATE", "STEP", "ATTEMPT", "UPDATED", "KEY");
+    Table table({{"ITEM", Align::Right}, {"STATE"}, {"STEP"}, {"ATTEMPT", Align::Right}, {"UPDATED"}, {"KEY"}});
     for (const auto& item : items) {
-        out += fmt::format("{:>7} {:<10} {:<12} {:>7}  {:<21} {}{}\n", item.value("id", 0), item.value("state", ""),
-            item.value("step", ""), item.value("attempt", 0), item.value("updated", "").substr(0, 19) + "Z",
-            item.value("item", ""), item.value("error", "").empty() ? "" : "  (" + item.value("error", "") + ")");
+        std::string key = item.value("item", "");
+        if (!item.value("error", "").empty())
+            key += "  (" + item.value("error", "") + ")";
+        table.add({std::to_string(item.value("id", 0)), item.value("state", ""), item.value("step", ""),
+            std::to_string(item.value("attempt", 0)), item.value("updated", "").substr(0, 19) + "Z", key});
     }
-    return out;
+    return table.render();
 }
 
 }  // namespace tend::cli

@@ -15,6 +15,7 @@
 #include "logs/log_file.h"
 #include "loop/loop.h"
 #include "os/files.h"
+#include "os/limits.h"
 #include "os/socket.h"
 #include "schedule/scheduler.h"
 #include "spec/parse.h"
@@ -70,6 +71,7 @@ public:
 private:
     Result<void> start()
     {
+        auto raised = os::raise_descriptor_limit();
         TRY(api::create_directories(m_paths));
         auto lock = os::lock_file(m_paths.lock);
         if (!lock) {
@@ -84,6 +86,11 @@ private:
         m_events = std::make_unique<store::EventLog>(*m_db, *m_loop);
         m_live = std::make_unique<store::LiveProcesses>(*m_db);
         TRY(capture_own_output());
+        if (!raised)
+            say(fmt::format("cannot raise the limit on open descriptors: {}", raised.error().message()));
+        else if (raised->after.soft != raised->before.soft)
+            say(fmt::format("raised the limit on open descriptors from {} to {} (children get {})", raised->before.soft,
+                raised->after.soft, raised->before.soft));
         m_settings = std::make_unique<store::Settings>(*m_db);
         TRY(os::become_subreaper());
         end_leftovers();
@@ -147,6 +154,7 @@ private:
     Result<void> capture_own_output()
     {
         m_own_log = std::make_unique<logs::LogFile>(*m_loop, m_paths.log_directory, "@tend", logs::RotationPolicy{});
+        m_own_log->set_repeats(logs::Repeats::Fold);
         TRY(m_own_log->open());
         m_own_capture = std::make_unique<logs::Capture>(*m_loop, *m_own_log, "tend", logs::Capture::Source::Tend);
         auto pipes = TRY(m_own_capture->open());

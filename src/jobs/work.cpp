@@ -1,6 +1,7 @@
 #include "jobs/work.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <fmt/format.h>
 
 #include "os/files.h"
@@ -112,11 +113,12 @@ Result<store::EnqueueResult> Work::feed(
         for (const auto& [name, entry] : m_jobs)
             names.push_back(name);
         return Error(fmt::format("no job named \"{}\" (jobs: {})", job,
-            names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", "))));
+                         names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", "))),
+            EINVAL);
     }
     for (const std::string& key : keys) {
         if (key.empty() || key.size() > 4096 || key.find('\0') != std::string::npos)
-            return Error("an item must be 1 to 4096 bytes with no NUL");
+            return Error("an item must be 1 to 4096 bytes with no NUL", EINVAL);
     }
     auto result = TRY(m_items.enqueue(job, keys, source, now_us()));
     if (!m_shutting_down)
@@ -150,13 +152,13 @@ void Work::on_files(const std::string& job, const std::vector<std::string>& path
 Result<std::int64_t> Work::retry(const std::string& job, const std::optional<std::string>& key)
 {
     if (!m_jobs.contains(job))
-        return Error(fmt::format("no job named \"{}\"", job));
+        return Error(fmt::format("no job named \"{}\"", job), EINVAL);
     auto requeued = TRY(m_items.retry_dead(job, key, now_us()));
     if (key && requeued == 0) {
         auto latest = TRY(m_items.latest(job, *key));
         if (!latest)
-            return Error(fmt::format("job \"{}\" has no item \"{}\"", job, *key));
-        return Error(fmt::format("item \"{}\" is {}, not dead", *key, latest->state));
+            return Error(fmt::format("job \"{}\" has no item \"{}\"", job, *key), EINVAL);
+        return Error(fmt::format("item \"{}\" is {}, not dead", *key, latest->state), EINVAL);
     }
     dispatch(job);
     return requeued;

@@ -4,6 +4,8 @@
 #include <ctime>
 #include <fmt/format.h>
 
+#include "base/escape.h"
+
 namespace tend::logs {
 
 std::string_view to_string(Stream stream)
@@ -44,34 +46,6 @@ void Stamper::prefix(std::string& out, WallTime time, std::string_view instance,
         out += '+';
     out += ": ";
 }
-
-namespace {
-
-// Length of the valid UTF-8 sequence at text[0], or 0 when it is not valid.
-std::size_t utf8_length(std::string_view text)
-{
-    auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-    unsigned char lead = byte(0);
-    std::size_t length = lead < 0xC2 ? 0 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF5 ? 4 : 0;
-    if (length == 0 || text.size() < length)
-        return 0;
-    for (std::size_t i = 1; i < length; ++i) {
-        if ((byte(i) & 0xC0) != 0x80)
-            return 0;
-    }
-    // Overlong and surrogate forms.
-    if (lead == 0xE0 && byte(1) < 0xA0)
-        return 0;
-    if (lead == 0xED && byte(1) > 0x9F)
-        return 0;
-    if (lead == 0xF0 && byte(1) < 0x90)
-        return 0;
-    if (lead == 0xF4 && byte(1) > 0x8F)
-        return 0;
-    return length;
-}
-
-}  // namespace
 
 namespace {
 
@@ -130,35 +104,7 @@ void append_escaped(std::string& out, std::string_view text)
         out.append(text);
         return;
     }
-    static constexpr char hex[] = "0123456789abcdef";
-    std::size_t clean_start = 0;
-    std::size_t i = 0;
-    auto flush_clean = [&] { out.append(text.substr(clean_start, i - clean_start)); };
-    while (i < text.size()) {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c < 0x7F) {
-            ++i;
-            continue;
-        }
-        if (c == '\t') {
-            ++i;
-            continue;
-        }
-        if (c >= 0x80) {
-            std::size_t length = utf8_length(text.substr(i));
-            if (length > 0) {
-                i += length;
-                continue;
-            }
-        }
-        flush_clean();
-        out += "\\x";
-        out += hex[c >> 4U];
-        out += hex[c & 0xFU];
-        ++i;
-        clean_start = i;
-    }
-    flush_clean();
+    tend::append_escaped(out, text, Tabs::Keep);
 }
 
 std::optional<Record> parse_record(std::string_view line)

@@ -41,7 +41,8 @@ bool plain_ascii(std::string_view text);
 // Whether every byte is printable ASCII or a newline: a chunk of lines that need no escaping.
 bool plain_lines(std::string_view text);
 
-// Appends text with control bytes and invalid UTF-8 escaped as \xNN.
+// Appends text with control bytes (C0 but tab, DEL, C1) and invalid UTF-8
+// escaped as \xNN (see base/escape.h).
 void append_escaped(std::string& out, std::string_view text);
 
 struct Record {

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <fmt/format.h>
 
+#include "base/units.h"
+
 #include "os/files.h"
 #include "os/process.h"
 #include "os/spawn.h"
@@ -48,6 +50,14 @@ Result<void> LogFile::open()
 
 void LogFile::append(std::string_view records, std::size_t lines)
 {
+    if (m_repeats == Repeats::Fold)
+        append_folded(records);
+    else
+        write_records(records, lines);
+}
+
+void LogFile::write_records(std::string_view records, std::size_t lines)
+{
     if (m_tap)
         m_tap(records);
     if (m_dropped_bytes > 0)
@@ -61,6 +71,54 @@ void LogFile::append(std::string_view records, std::size_t lines)
     }
     if (m_size >= m_policy.max_size)
         rotate();
+}
+
+// Writes the records that do not repeat the one before them. A record's stamp
+// differs each time; what repeats is its instance, stream and text.
+void LogFile::append_folded(std::string_view records)
+{
+    std::string fresh;
+    std::size_t fresh_lines = 0;
+    while (!records.empty()) {
+        std::size_t end = records.find('\n');
+        std::string_view line = records.substr(0, end);
+        records = end == std::string_view::npos ? std::string_view() : records.substr(end + 1);
+        if (line.empty())
+            continue;
+        auto record = parse_record(line);
+        std::string_view content = record ? std::string_view(line).substr(record->stamp.size()) : line;
+        if (content == m_last_record) {
+            if (m_repeated++ == 0)
+                m_repeated_since = m_loop.now();
+            continue;
+        }
+        if (m_repeated > 0) {
+            write_records(fresh, fresh_lines);
+            report_repeats();
+            fresh.clear();
+            fresh_lines = 0;
+        }
+        m_last_record = content;
+        fresh.append(line);
+        fresh += '\n';
+        ++fresh_lines;
+    }
+    if (fresh_lines > 0)
+        write_records(fresh, fresh_lines);
+}
+
+void LogFile::report_repeats()
+{
+    if (m_repeated == 0)
+        return;
+    std::string record;
+    m_stamper.prefix(record, m_loop.clock().wall_now(), m_name, Stream::Tend, false);
+    record += fmt::format("the record before was repeated {} more time(s) in {}", m_repeated,
+        format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(m_loop.now() - m_repeated_since)));
+    record += '\n';
+    m_repeated = 0;
+    m_last_record.clear();
+    write_records(record, 1);
 }
 
 void LogFile::note(std::string_view instance, std::string_view text)
@@ -126,6 +184,8 @@ void LogFile::tick()
 {
     if (m_dropped_bytes > 0)
         report_drops_if_any();
+    if (m_repeated > 0)
+        report_repeats();
     // Deleted or moved away under us: start a new file where people look.
     auto on_disk = os::identity_of(m_path);
     auto open_file = m_fd.valid() ? os::identity_of(m_fd.get()) : Result<os::FileIdentity>(Error("closed"));
@@ -154,6 +214,7 @@ void LogFile::rotate()
     }
     m_fd.reset();
     (void)open();
+    m_rotated.push_back(rotated);
     if (m_policy.compress)
         m_to_compress.push_back(rotated);
     compress_next();
@@ -185,9 +246,6 @@ void LogFile::compress_next()
 
 void LogFile::enforce_retention()
 {
-    auto files = os::list_files(m_directory, m_name + ".log-");
-    if (!files)
-        return;
     // One rotation may briefly exist twice (NAME.log-T and NAME.log-T.gz while
     // gzip runs): count rotations, not files, and leave the one being compressed alone.
     struct Rotation {
@@ -196,12 +254,28 @@ void LogFile::enforce_retention()
     };
     std::vector<Rotation> rotations;
     std::string compressing = m_compressor > 0 ? m_compressing : std::string();
-    for (const auto& file : *files) {
-        std::string base = file.name.ends_with(".gz") ? file.name.substr(0, file.name.size() - 3) : file.name;
-        if (!rotations.empty() && rotations.back().base == base)
-            rotations.back().size += file.size;
-        else
-            rotations.push_back({base, file.size});
+    if (auto files = os::list_files(m_directory, m_name + ".log-")) {
+        for (const auto& file : *files) {
+            std::string base = file.name.ends_with(".gz") ? file.name.substr(0, file.name.size() - 3) : file.name;
+            if (!rotations.empty() && rotations.back().base == base)
+                rotations.back().size += file.size;
+            else
+                rotations.push_back({base, file.size});
+        }
+        m_rotated.clear();
+        for (const auto& rotation : rotations)
+            m_rotated.push_back(m_directory + "/" + rotation.base);
+    } else {
+        // The directory cannot be listed (out of descriptors, say): the
+        // rotations this file made are known, and stat needs no descriptor.
+        for (const std::string& path : m_rotated) {
+            std::uint64_t size = 0;
+            for (const std::string& file : {path, path + ".gz"}) {
+                if (auto info = os::file_info(file))
+                    size += info->size;
+            }
+            rotations.push_back({path.substr(m_directory.size() + 1), size});
+        }
     }
     std::uint64_t total = 0;
     for (const auto& rotation : rotations)
@@ -217,6 +291,7 @@ void LogFile::enforce_retention()
         if (path == compressing)
             break;
         std::erase(m_to_compress, path);
+        std::erase(m_rotated, path);
         (void)os::remove_file(path);
         (void)os::remove_file(path + ".gz");
         --count;

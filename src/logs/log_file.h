@@ -7,6 +7,11 @@
 // (disk full), records are dropped and counted, and once writing works again
 // one record says how many bytes and lines were lost, and since when. A file
 // deleted or moved away under tend is noticed on the next tick and recreated.
+// Retention holds even when the directory cannot be listed (out of
+// descriptors): the file remembers the rotations it made, and stat and unlink
+// need no descriptor. With Repeats::Fold (tend's own log), a record that
+// repeats the one before is counted instead of written, and one record then
+// says how many times it was repeated, as syslog does.
 #pragma once
 
 #include <chrono>
@@ -30,6 +35,8 @@ struct RotationPolicy {
     bool operator==(const RotationPolicy&) const = default;
 };
 
+enum class Repeats { Write, Fold };
+
 class LogFile {
 public:
     LogFile(Loop& loop, std::string directory, std::string name, RotationPolicy policy);
@@ -51,12 +58,16 @@ public:
     void tick();
 
     void set_policy(const RotationPolicy& policy) { m_policy = policy; }
+    void set_repeats(Repeats repeats) { m_repeats = repeats; }
     // Sees every batch of records appended (written or dropped), e.g. to keep the last lines of a step.
     void set_tap(std::function<void(std::string_view records)> tap) { m_tap = std::move(tap); }
     [[nodiscard]] const std::string& path() const { return m_path; }
     [[nodiscard]] std::uint64_t dropped_bytes() const { return m_dropped_bytes; }
 
 private:
+    void write_records(std::string_view records, std::size_t lines);
+    void append_folded(std::string_view records);
+    void report_repeats();
     bool write_out(std::string_view data);
     void report_drops_if_any();
     void rotate();
@@ -79,6 +90,12 @@ private:
     std::string m_last_error;
     bool m_cut_short = false;  // the last write stopped inside a record
 
+    Repeats m_repeats = Repeats::Write;
+    std::string m_last_record;  // instance, stream and text of the last record written (Repeats::Fold)
+    std::uint64_t m_repeated = 0;  // times it came again since
+    MonoTime m_repeated_since{};
+
+    std::vector<std::string> m_rotated;  // rotations made or last listed, oldest first, without ".gz"
     std::vector<std::string> m_to_compress;
     pid_t m_compressor = 0;
     std::string m_compressing;

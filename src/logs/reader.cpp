@@ -207,11 +207,16 @@ std::vector<std::string> groups_in(const std::string& directory)
     return groups;
 }
 
+bool names_instance(std::string_view name, std::string_view instance)
+{
+    return instance.starts_with(name) && (instance.size() == name.size() || instance[name.size()] == '.');
+}
+
 bool matches(const LogQuery& query, const LogLine& line)
 {
-    if (!query.instance.empty() && line.instance != query.instance)
+    if (!query.instance.empty() && !names_instance(query.instance, line.instance))
         return false;
-    if (query.grep && !std::regex_search(line.text, *query.grep))
+    if (query.grep && !query.grep->search(line.text))
         return false;
     return true;
 }

@@ -8,11 +8,13 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "os/fd.h"
 #include "os/files.h"
+#include "os/limits.h"
 #include "os/process.h"
 
 namespace tend::os {
@@ -25,9 +27,9 @@ struct ChildFailure {
     int code = 0;
 };
 
-enum Step : int { StepSession, StepStdio, StepFds, StepCwd, StepGroup, StepUser, StepExec, StepListenPid };
-constexpr std::array step_names{
-    "setsid", "set up stdio", "pass fds", "chdir", "set group", "set user", "exec", "set LISTEN_PID"};
+enum Step : int { StepSession, StepStdio, StepFds, StepCwd, StepGroup, StepUser, StepExec, StepListenPid, StepLimit };
+constexpr std::array step_names{"setsid", "set up stdio", "pass fds", "chdir", "set group", "set user", "exec",
+    "set LISTEN_PID", "set RLIMIT_NOFILE"};
 
 // Everything the child needs, laid out by the daemon before the clone.
 struct ChildPlan {
@@ -37,6 +39,7 @@ struct ChildPlan {
     char* const* envp = nullptr;
     char* listen_pid_slot = nullptr;
     int null_fd = -1;
+    const rlimit* descriptor_limit = nullptr;  // the daemon raised its own: the child gets this back
     ChildFailure failure;
 };
 
@@ -144,6 +147,9 @@ void reset_signal(int sig)
     }
     if (options.uid && ::syscall(SYS_setuid, *options.uid) != 0)
         fail_in_child(plan, StepUser);
+    if (plan.descriptor_limit != nullptr
+        && ::syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, plan.descriptor_limit, nullptr) != 0)
+        fail_in_child(plan, StepLimit);
     ::execve(plan.program, plan.argv, plan.envp);
     fail_in_child(plan, StepExec);
 }
@@ -176,12 +182,16 @@ Result<pid_t> spawn(const SpawnOptions& options)
         envp.push_back(entry.data());
     envp.push_back(nullptr);
     auto null_fd = TRY(open_null());
+    std::optional<rlimit> descriptor_limit;
+    if (auto limit = child_descriptor_limit())
+        descriptor_limit = rlimit{limit->soft, limit->hard};
     ChildPlan plan{.options = &options,
         .program = program.c_str(),
         .argv = argv.data(),
         .envp = envp.data(),
         .listen_pid_slot = options.set_listen_pid ? env_storage.back().data() + std::strlen("LISTEN_PID=") : nullptr,
-        .null_fd = null_fd.get()};
+        .null_fd = null_fd.get(),
+        .descriptor_limit = descriptor_limit ? &*descriptor_limit : nullptr};
 
     // As posix_spawn does: the child shares the daemon's memory instead of a
     // copy of its page tables (fork's cost grows with the daemon and makes

@@ -1,4 +1,5 @@
 // The scheduler's runs: waiting their turn, starting, ending, retrying.
+#include <cerrno>
 #include <fmt/format.h>
 
 #include "schedule/scheduler.h"
@@ -163,10 +164,12 @@ Result<std::int64_t> Scheduler::run_now(const std::string& name, std::function<v
         for (const auto& [job_name, job] : m_jobs)
             names.push_back(job_name);
         return Error(fmt::format("no job named \"{}\" (jobs: {})", name,
-            names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", "))));
+                         names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", "))),
+            EINVAL);
     }
     if (!it->second->spec->steps.empty())
-        return Error(fmt::format("job \"{}\" processes items in steps; give it items with `tend feed {}`", name, name));
+        return Error(
+            fmt::format("job \"{}\" processes items in steps; give it items with `tend feed {}`", name, name), EINVAL);
     store::Run run{.job = name, .trigger = "manual", .state = "queued", .created_us = now_us()};
     run.id = TRY(m_runs.insert(run));
     start_run(*it->second, run, std::move(done));

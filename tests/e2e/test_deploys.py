@@ -116,7 +116,7 @@ def test_deploys_switch_under_load_and_failed_ones_never_take_over(tend, tmp_pat
     # A job started in release 1 is held running across the deploy of release 2.
     tend.run("run", "hold", check=0)
     wait_until(lambda: any(r["state"] == "running" for r in json.loads(
-        tend.run("history", "hold", "--json", check=0).stdout)), 15, "the job to run")
+        tend.run("history", "hold", "--json", check=0).stdout)["runs"]), 15, "the job to run")
 
     repo.write("version.txt", "v2\n")
     repo.write("tend.toml", web_app_file(port, repo.path, extra='[process.extra]\ncommand = ["python3", "worker.py"]\n'))
@@ -194,7 +194,7 @@ def test_deploys_switch_under_load_and_failed_ones_never_take_over(tend, tmp_pat
                                                                     "check", "load", "switch"]
     assert all(s["outcome"] == "ok" and s["duration_ms"] is not None for s in steps)
     # The scheduled job fired through all of it, each fire once.
-    runs = json.loads(tend.run("history", "tick", "--json", "-n", "1000", check=0).stdout)
+    runs = json.loads(tend.run("history", "tick", "--json", "-n", "1000", check=0).stdout)["runs"]
     nominal = [r["nominal"] for r in runs if r["nominal"]]
     assert len(nominal) == len(set(nominal)) and len(nominal) >= 5
 
@@ -336,7 +336,7 @@ def test_one_deploy_at_a_time_and_a_killed_daemon_fails_the_deploy(tend, simple)
     # release, the queued ones run in the new one.
     tend.run("feed", "ingest", "a", "b", "c", check=0)
     wait_until(lambda: any(i["state"] == "running" for i in json.loads(
-        tend.run("history", "ingest", "--items", "--json", check=0).stdout)), 15, "item a to run")
+        tend.run("history", "ingest", "--items", "--json", check=0).stdout)["items"]), 15, "item a to run")
     repo.remove("hang")
     repo.write("uploads/.gitkeep", "")
     repo.commit("fast build; uploads is a directory in the repository")

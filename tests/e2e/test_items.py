@@ -15,11 +15,11 @@ def items(tend, job, failed=False):
     args = ["history", job, "--items", "--json", "-n", "100000"]
     if failed:
         args.append("--failed")
-    return json.loads(tend.run(*args, check=0).stdout)
+    return json.loads(tend.run(*args, check=0).stdout)["items"]
 
 
 def item(tend, job, key):
-    return json.loads(tend.run("history", job, "--item", key, "--json", check=0).stdout)[0]
+    return json.loads(tend.run("history", job, "--item", key, "--json", check=0).stdout)["items"][0]
 
 
 def states(tend, job):

@@ -14,7 +14,7 @@ def history(tend, job="", limit=1000):
     args = ["history", "--json", "-n", str(limit)]
     if job:
         args.append(job)
-    return json.loads(tend.run(*args, check=0).stdout)
+    return json.loads(tend.run(*args, check=0).stdout)["runs"]
 
 
 def seconds(stamp):
@@ -39,7 +39,7 @@ def test_calendar_prints_fire_times_across_a_dst_gap(tend):
     assert lines[0] == "2026-03-08 03:00:00 EDT (-04:00 dst)  2026-03-08T07:00:00Z", result.stdout
     assert lines[1].endswith("2026-03-09T06:30:00Z")
     fires = json.loads(tend.run("calendar", "45 * * * *", "--tz", "Australia/Lord_Howe", "--from",
-                                "2026-04-05 01:00", "-n", "3", "--json", check=0).stdout)
+                                "2026-04-05 01:00", "-n", "3", "--json", check=0).stdout)["fires"]
     # 01:45 happens twice when Lord Howe moves back 30 minutes; an hour of `*` fires in both.
     assert [fire["utc"] for fire in fires] == ["2026-04-04T14:45:00Z", "2026-04-04T15:15:00Z",
                                                "2026-04-04T16:15:00Z"]
