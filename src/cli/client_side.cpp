@@ -26,7 +26,7 @@ std::string resolve_app(const Options& options)
     if (!options.app.empty())
         return options.app;
     std::string file = app_file(options);
-    auto name = spec::read_app_name(file);
+    auto name = spec::read_app_name(file, options.environment);
     if (!name) {
         fmt::print(
             stderr, "tend: {}\n(run in the directory of your tend.toml, or pass --app NAME)\n", name.error().message());

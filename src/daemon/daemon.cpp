@@ -52,9 +52,16 @@ public:
             (void)os::set_close_on_exec(m_options.ready_fd);
         if (auto started = start(); !started) {
             say(started.error().message());
+            if (m_own_capture) {
+                finish();
+                say(started.error().message());
+            }
             return 1;
         }
         if (auto applied = initial_apply(); !applied) {
+            say(applied.error().message());
+            finish();
+            // Also where the daemon's own stderr goes (a terminal, journald), not only its log.
             say(applied.error().message());
             return 2;
         }

@@ -154,6 +154,7 @@ private:
 
         ProcessSpec defaults;
         defaults.cwd = m_directory;
+        defaults.environment = m_spec.environment;
         apply_settings(defaults, layers.child("defaults"), Section::Defaults, "[defaults]");
 
         Layered processes = layers.child("process");
@@ -479,11 +480,15 @@ Result<AppSpec> load_app_file(const std::string& path, const std::string& enviro
     return parse_app_file(*text, absolute, environment);
 }
 
-Result<std::string> read_app_name(const std::string& path)
+Result<std::string> read_app_name(const std::string& path, const std::string& environment)
 {
     auto text = TRY(os::read_file(path));
     try {
         toml::table root = toml::parse(text, path);
+        if (!environment.empty()) {
+            if (auto name = root["environment"][environment]["app"].value<std::string>())
+                return *name;
+        }
         if (auto name = root["app"].value<std::string>())
             return *name;
         return Error(fmt::format("{}: missing required key \"app\"", path));

@@ -19,7 +19,8 @@ Result<AppSpec> load_app_file(const std::string& path, const std::string& enviro
 // relative paths against its directory.
 Result<AppSpec> parse_app_file(std::string_view text, const std::string& path, const std::string& environment);
 
-// Only the `app` key, for the CLI to find which daemon to talk to.
-Result<std::string> read_app_name(const std::string& path);
+// Only the `app` key (the [environment.NAME] overlay's when `environment` sets
+// one), for the CLI to find which daemon to talk to.
+Result<std::string> read_app_name(const std::string& path, const std::string& environment = {});
 
 }  // namespace tend::spec
