@@ -170,7 +170,7 @@ struct JobSpec {
 // (carried out by deploy/, see docs/deploys.md).
 struct DeploySpec {
     std::string source;  // a git URL, or a local path (absolute)
-    std::string ref = "main";
+    std::string ref;  // empty: the remote's default branch (what its HEAD names)
     std::vector<std::vector<std::string>> build;  // argv of each command, run in the release directory
     std::vector<std::vector<std::string>> check;
     std::vector<std::vector<std::string>> release;  // once per deploy, before the switch (migrations)
