@@ -331,9 +331,10 @@ private:
 
     Response outcome_response(const deploy::DeployOutcome& outcome)
     {
-        json body{{"release", outcome.release}, {"sha", outcome.sha}, {"directory", outcome.directory},
-            {"ok", outcome.ok}, {"error", outcome.error}, {"plan", nullptr}, {"text", ""}, {"steps", json::array()},
-            {"steps_from", outcome.steps_from}, {"deploy_steps", deploy_steps_json(outcome.deploy)}};
+        json body{{"release", outcome.release}, {"ref", outcome.ref}, {"sha", outcome.sha},
+            {"directory", outcome.directory}, {"ok", outcome.ok}, {"error", outcome.error}, {"plan", nullptr},
+            {"text", ""}, {"steps", json::array()}, {"steps_from", outcome.steps_from},
+            {"deploy_steps", deploy_steps_json(outcome.deploy)}};
         if (outcome.plan) {
             body["plan"] = changes_json(outcome.plan->groups);
             body["jobs"] = changes_json(outcome.plan->jobs);

@@ -86,8 +86,7 @@ int print_plan(const api::CallResult& result, const Options& options, const std:
         fmt::print("{}\n", result.body.dump(2));
         return Success;
     }
-    fmt::print("{} is {}\n", options.target.empty() ? std::string("the configured ref") : options.target,
-        result.body.value("sha", ""));
+    fmt::print("{} is {}\n", result.body.value("ref", options.target), result.body.value("sha", ""));
     fmt::print("{}", render_deploy_steps(result.body));
     fmt::print("{}", result.body.value("text", ""));
     fmt::print("every running process group is replaced, rolling, by the new release's code\n");

@@ -178,7 +178,8 @@ Result<std::int64_t> Deployer::rollback(const RollbackRequest& request, std::fun
     m_context.log->note(fmt::format("deploy#{}", target->id),
         fmt::format("rollback to release {} from {} by {}", target->id, from, request.who));
     m_waiters.push_back(std::move(done));
-    DeployOutcome planned{.release = target->id, .sha = target->sha, .directory = target->directory};
+    DeployOutcome planned{
+        .release = target->id, .ref = target->ref, .sha = target->sha, .directory = target->directory};
     planned.plan = spec::make_plan(current, *next, spec::Code::New);
     planned.deploy = next->deploy.value_or(spec::DeploySpec{});
     planned.first_step = step;

@@ -39,6 +39,7 @@ Deployment::Deployment(DeployContext& context, DeploySource source, DeployReques
     m_environment = m_request.environment ? *m_request.environment : m_context.hooks.current().environment;
     m_outcome.deploy = m_deploy;
     m_outcome.steps_from = m_source.file;
+    m_outcome.ref = m_request.ref;
 }
 
 Deployment::~Deployment() = default;
@@ -213,16 +214,22 @@ std::shared_ptr<const spec::JobSpec> Deployment::step_spec(const Command& comman
     return command_job(command.argv, command.cwd, std::move(env), m_deploy.timeout, m_environment);
 }
 
+std::vector<std::vector<std::string>> Deployment::expanded(const std::vector<std::vector<std::string>>& list) const
+{
+    std::vector<std::vector<std::string>> out;
+    for (const auto& argv : list)
+        out.push_back(
+            supervise::expand_placeholders(argv, {{"{env}", m_environment}, {"{app}", m_context.instances.app}}));
+    return out;
+}
+
 std::deque<Deployment::Command> Deployment::step_commands(
     std::string_view step, const std::vector<std::vector<std::string>>& list) const
 {
     // Expanded here, so the log and the step rows show what runs.
     std::deque<Command> commands;
-    for (const auto& argv : list) {
-        commands.push_back({std::string(step),
-            supervise::expand_placeholders(argv, {{"{env}", m_environment}, {"{app}", m_context.instances.app}}),
-            m_directory});
-    }
+    for (auto& argv : expanded(list))
+        commands.push_back({std::string(step), std::move(argv), m_directory});
     return commands;
 }
 
@@ -321,6 +328,7 @@ void Deployment::resolve()
         }
         m_request.ref = *branch;
         m_release.ref = *branch;
+        m_outcome.ref = *branch;
         if (!m_request.plan_only)
             (void)m_context.releases.update(m_release);
         m_context.log->note(fmt::format("deploy#{}", m_release.id),
@@ -346,7 +354,10 @@ void Deployment::read_steps()
         return;
     }
     m_deploy = spec::deploy_settings::in_effect(m_source.deploy, *own);
-    m_outcome.deploy = m_deploy;
+    m_outcome.deploy = m_deploy;  // as it runs, for --plan
+    m_outcome.deploy.build = expanded(m_deploy.build);
+    m_outcome.deploy.check = expanded(m_deploy.check);
+    m_outcome.deploy.release = expanded(m_deploy.release);
     m_outcome.steps_from = own->has_value() ? fmt::format("{}:tend.toml", sha)
                                             : fmt::format("{} ({}:tend.toml has no [deploy])", m_source.file, sha);
     std::int64_t step = begin_step("steps", "from " + m_outcome.steps_from);

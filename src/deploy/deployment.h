@@ -81,6 +81,7 @@ struct DeployRequest {
 
 struct DeployOutcome {
     std::int64_t release = 0;  // 0 for a plan
+    std::string ref;  // the branch, tag or commit deployed (the remote's default branch once known)
     std::string sha;
     std::string directory;
     bool ok = false;
@@ -141,6 +142,9 @@ private:
 
     void enter(Phase phase);
     // The [deploy] commands of one step (build, check, release), in the release directory.
+    // Commands with {env} and {app} replaced (deploy steps have no other placeholders).
+    [[nodiscard]] std::vector<std::vector<std::string>> expanded(
+        const std::vector<std::vector<std::string>>& list) const;
     [[nodiscard]] std::deque<Command> step_commands(
         std::string_view step, const std::vector<std::vector<std::string>>& list) const;
     void run_commands(std::deque<Command> commands, Phase then);

@@ -442,7 +442,7 @@ def test_steps_come_from_the_release_being_deployed(tend, tmp_path):
     repo.write("tend.toml", steps_app_file(repo.path, f"check = [{failing_check}]\nrelease = [{hook('v2')}]"))
     v2 = repo.commit("v2 adds a check that fails")
     plan = tend.run("deploy", "--plan", check=0).stdout
-    assert f"steps from {v2[:12]}:tend.toml:\n  check    sh -c 'echo check-v2" in plan, plan
+    assert plan.startswith(f"main is {v2}\nsteps from {v2[:12]}:tend.toml:\n  check    sh -c 'echo check-v2"), plan
     assert "  release  sh -c 'echo v2 >>" in plan, plan
     result = deploy(tend, expect=1)
     assert "check failed (exit 1)" in result.stderr, result.stderr
