@@ -331,27 +331,44 @@ private:
         return out;
     }
 
-    json steps_json(std::int64_t release)
+    // The release's steps; from `first` on (what one deploy or rollback recorded) when given.
+    json steps_json(std::int64_t release, std::int64_t first = 0)
     {
         json out = json::array();
         if (auto steps = m_control.releases.steps(release)) {
-            for (const auto& step : *steps)
-                out.push_back(step_json(step));
+            for (const auto& step : *steps) {
+                if (step.id >= first)
+                    out.push_back(step_json(step));
+            }
         }
         return out;
     }
 
+    static json deploy_steps_json(const spec::DeploySpec& deploy)
+    {
+        auto commands = [](const std::vector<std::vector<std::string>>& list) {
+            json out = json::array();
+            for (const auto& argv : list)
+                out.push_back(join_command(argv));
+            return out;
+        };
+        return {{"build", commands(deploy.build)}, {"check", commands(deploy.check)},
+            {"release", commands(deploy.release)}, {"shared", deploy.shared}};
+    }
+
     Response outcome_response(const deploy::DeployOutcome& outcome)
     {
-        json body{{"release", outcome.release}, {"sha", outcome.sha}, {"directory", outcome.directory},
-            {"ok", outcome.ok}, {"error", outcome.error}, {"plan", nullptr}, {"text", ""}, {"steps", json::array()}};
+        json body{{"release", outcome.release}, {"ref", outcome.ref}, {"sha", outcome.sha},
+            {"directory", outcome.directory}, {"ok", outcome.ok}, {"error", outcome.error}, {"plan", nullptr},
+            {"text", ""}, {"steps", json::array()}, {"steps_from", outcome.steps_from},
+            {"deploy_steps", deploy_steps_json(outcome.deploy)}};
         if (outcome.plan) {
             body["plan"] = changes_json(outcome.plan->groups);
             body["jobs"] = changes_json(outcome.plan->jobs);
             body["text"] = outcome.plan->describe();
         }
         if (outcome.release != 0)
-            body["steps"] = steps_json(outcome.release);
+            body["steps"] = steps_json(outcome.release, outcome.first_step);
         return Response{outcome.ok ? 200 : 409, to_json_text(body)};
     }
 
@@ -370,9 +387,16 @@ private:
             respond(failure(400, valid.error().message()));
             return;
         }
-        auto started = m_control.deploy(std::move(request), done);
+        // wait = false: answers {release} once the deploy has begun (attach to wait for it).
+        bool wait = body.value("wait", true) || request.plan_only;
+        std::function<void(const deploy::DeployOutcome&)> answer = done;
+        if (!wait)
+            answer = [](const deploy::DeployOutcome&) {};
+        auto started = m_control.deploy(std::move(request), std::move(answer));
         if (!started)
             respond(not_begun(started.error()));
+        else if (!wait)
+            respond(ok({{"release", *started}}));
     }
 
     void rollback(const json& body, const Caller& caller, const Responder& respond)
@@ -443,7 +467,7 @@ private:
             request.environment = body["environment"].get<std::string>();
         auto outcome = m_control.apply(request);
         if (!outcome)
-            return failure(400, outcome.error().message());
+            return not_begun(outcome.error());  // busy (a deploy runs) is "the action failed"
         return ok({{"plan", changes_json(outcome->plan.groups)}, {"jobs", changes_json(outcome->plan.jobs)},
             {"text", outcome->plan.describe()}, {"changed", !outcome->plan.empty()}, {"file", outcome->file},
             {"environment", outcome->environment}, {"applied", !request.plan_only},

@@ -10,7 +10,8 @@
 //   POST /v1/feed {job, items, source}     queues items; {queued, coalesced}
 //   POST /v1/retry {job, item?}      dead items back to the queue at their failed step
 //   GET  /v1/items?job=&item=&failed=&limit=   items, or one item with its history
-//   POST /v1/deploy {ref?, plan_only, attach?}   answers when the deploy is live or failed
+//   POST /v1/deploy {ref?, plan_only, attach?, wait?}   answers when the deploy is live or failed
+//                                    (wait = false: once it has begun, with {release})
 //   POST /v1/rollback {release?}     answers when the release is live again or why not
 //   GET  /v1/releases?limit=         releases with their steps, and what is in progress
 //

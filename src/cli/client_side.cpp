@@ -37,7 +37,7 @@ std::string resolve_app(const Options& options)
         return options.app;
     }
     std::string file = app_file(options);
-    auto name = spec::read_app_name(file);
+    auto name = spec::read_app_name(file, options.environment);
     if (!name) {
         fmt::print(stderr, "tend: {}\n(run in the directory of your tend.toml, or pass --app NAME)\n",
             printable(name.error().message()));

@@ -304,7 +304,7 @@ int run_daemon(Options& options)
     // With neither a path nor --app, the tend.toml here is the app file.
     if (!options.path.empty() || (options.app.empty() && os::exists("tend.toml"))) {
         daemon_options.file = app_file(options);
-        auto app = spec::read_app_name(daemon_options.file);
+        auto app = spec::read_app_name(daemon_options.file, options.environment);
         if (!app) {
             fmt::print(stderr, "{}\n", app.error().message());
             return BadInput;

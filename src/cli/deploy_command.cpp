@@ -54,6 +54,45 @@ int print_outcome(const api::CallResult& result, const Options& options, const s
     return ActionFailed;
 }
 
+// "steps from 1a2b3c4d5e6f:tend.toml:" and each command a deploy of it runs.
+std::string render_deploy_steps(const json& body)
+{
+    std::string out = fmt::format("steps from {}:\n", body.value("steps_from", "?"));
+    const json& steps = body.value("deploy_steps", json::object());
+    std::size_t count = 0;
+    for (const char* kind : {"build", "check", "release"}) {
+        for (const auto& command : steps.value(kind, json::array())) {
+            out += fmt::format("  {:<8} {}\n", kind, command.get<std::string>());
+            ++count;
+        }
+    }
+    if (!steps.value("shared", json::array()).empty()) {
+        std::string shared;
+        for (const auto& path : steps["shared"])
+            shared += (shared.empty() ? "" : " ") + path.get<std::string>();
+        out += fmt::format("  {:<8} {}\n", "shared", shared);
+        ++count;
+    }
+    if (count == 0)
+        out += "  (no build, check, release or shared)\n";
+    return out;
+}
+
+int print_plan(const api::CallResult& result, const Options& options, const std::string& app)
+{
+    if (!result.ok())
+        return report(result, app);
+    if (options.json) {
+        fmt::print("{}\n", result.body.dump(2));
+        return Success;
+    }
+    fmt::print("{} is {}\n", result.body.value("ref", options.target), result.body.value("sha", ""));
+    fmt::print("{}", render_deploy_steps(result.body));
+    fmt::print("{}", result.body.value("text", ""));
+    fmt::print("every running process group is replaced, rolling, by the new release's code\n");
+    return Success;
+}
+
 }  // namespace
 
 int run_deploy(Options& options)
@@ -64,28 +103,21 @@ int run_deploy(Options& options)
     json body{{"plan_only", options.plan}};
     if (!options.target.empty())
         body["ref"] = options.target;
-    if (!options.plan && !options.json)
-        fmt::print("deploying{}; output in `tend logs deploy -f`\n",
-            options.target.empty() ? std::string() : " " + options.target);
-    auto result = api::call(api::paths_for(app).socket, "POST", "/v1/deploy", body, {}, deploy_wait);
-    if (!options.plan)
-        return print_outcome(result, options, app, "deploy");
-    if (!result.ok())
-        return report(result, app);
-    if (options.json) {
-        fmt::print("{}\n", result.body.dump(2));
-        return Success;
-    }
-    fmt::print("{} is {}\n", options.target.empty() ? std::string("the configured ref") : options.target,
-        result.body.value("sha", ""));
-    fmt::print("{}", result.body.value("text", ""));
-    fmt::print("every running process group is replaced, rolling, by the new release's code\n");
-    return Success;
+    std::string socket = api::paths_for(app).socket;
+    if (options.plan)
+        return print_plan(api::call(socket, "POST", "/v1/deploy", body, {}, deploy_wait), options, app);
+    // Begun first, so a deploy that cannot start says only why.
+    body["wait"] = false;
+    auto started = api::call(socket, "POST", "/v1/deploy", body);
+    if (!started.ok())
+        return report(started, app);
+    return wait_for_deploy(options, app, started.body.value("release", std::int64_t{0}));
 }
 
 int wait_for_deploy(const Options& options, const std::string& app, std::int64_t release)
 {
-    fmt::print("deploying release {}; output in `tend logs deploy -f`\n", release);
+    if (!options.json)
+        fmt::print("deploying release {}; output in `tend logs deploy -f`\n", release);
     auto result = api::call(api::paths_for(app).socket, "POST", "/v1/deploy", json{{"attach", true}}, {}, deploy_wait);
     if (result.failure == api::CallFailure::BadInput) {
         // Over before we asked: what the releases table says.
@@ -94,7 +126,9 @@ int wait_for_deploy(const Options& options, const std::string& app, std::int64_t
             for (const auto& entry : releases.body["releases"]) {
                 if (entry.value("id", 0) == release) {
                     bool good = entry.value("state", "") == "live" || entry.value("state", "") == "previous";
-                    if (good)
+                    if (options.json)
+                        fmt::print("{}\n", entry.dump(2));
+                    else if (good)
                         fmt::print("release {} is {}\n", release, entry.value("state", ""));
                     else
                         fmt::print(stderr, "deploy failed: {}\n", entry.value("error", ""));

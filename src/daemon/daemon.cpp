@@ -18,6 +18,7 @@
 #include "os/limits.h"
 #include "os/socket.h"
 #include "schedule/scheduler.h"
+#include "spec/deploy_settings.h"
 #include "spec/parse.h"
 #include "store/database.h"
 #include "store/events.h"
@@ -53,9 +54,16 @@ public:
             (void)os::set_close_on_exec(m_options.ready_fd);
         if (auto started = start(); !started) {
             say(started.error().message());
+            if (m_own_capture) {
+                finish();
+                say(started.error().message());
+            }
             return 1;
         }
         if (auto applied = initial_apply(); !applied) {
+            say(applied.error().message());
+            finish();
+            // Also where the daemon's own stderr goes (a terminal, journald), not only its log.
             say(applied.error().message());
             return 2;
         }
@@ -208,55 +216,66 @@ private:
         if (m_shutting_down)
             return Error("the daemon is shutting down");
         const spec::AppSpec& current = m_supervisor->spec();
-        std::string file = request.file.value_or(current.file);
+        // With none given: the file given last (the host's, for an app that deploys).
+        std::string file = request.file.value_or(m_host ? m_host->file : current.file);
         std::string environment = request.environment.value_or(current.environment);
         if (file.empty())
             return Error("no app file given and none applied yet");
         if (auto busy = m_deployer->busy_message(); !busy.empty())
-            return Error(busy);
+            return Error(busy, EBUSY);
         auto next = TRY(spec::load_app_file(file, environment));
         if (next.app != m_options.app)
             return Error(
                 fmt::format("{} is for app \"{}\", but this daemon runs \"{}\"", file, next.app, m_options.app));
-        if (next.deploy && !inside(next.file, m_deployer->paths().releases)) {
+        std::optional<deploy::DeploySource> host;
+        std::string note;
+        if (inside(next.file, m_deployer->paths().releases)) {
+            host = m_host ? m_host : saved_host(environment);  // a release's own file (at resume)
+        } else if (next.deploy) {
             // An app file with [deploy] stands for its releases: what runs is the
             // live release's own app file, and with none live yet, a deploy.
+            host = deploy::DeploySource{*next.deploy, next.file};
             auto live = TRY(m_releases->live());
             if (!live) {
                 api::ApplyOutcome outcome{{}, next.file, environment};
+                std::string ref = next.deploy->ref.empty() ? "the default branch" : next.deploy->ref;
                 if (request.plan_only) {
-                    outcome.note = fmt::format(
-                        "nothing is deployed yet: tend up deploys {} from {}", next.deploy->ref, next.deploy->source);
+                    outcome.note
+                        = fmt::format("nothing is deployed yet: tend up deploys {} from {}", ref, next.deploy->source);
                     return outcome;
                 }
                 (void)m_settings->set("file", next.file);
                 (void)m_settings->set("environment", environment);
-                outcome.deploying = TRY(m_deployer->deploy(*next.deploy,
-                    {.who = request.who, .environment = environment}, [](const deploy::DeployOutcome& done) {
+                remember_host(host, environment);
+                outcome.deploying = TRY(m_deployer->deploy(
+                    *host, {.who = request.who, .environment = environment}, [](const deploy::DeployOutcome& done) {
                         say(done.ok ? fmt::format("release {} is live", done.release)
                                     : fmt::format("deploy failed: {}", done.error));
                     }));
-                outcome.note = fmt::format(
-                    "deploying {} from {} as release {}", next.deploy->ref, next.deploy->source, *outcome.deploying);
+                outcome.note
+                    = fmt::format("deploying {} from {} as release {}", ref, next.deploy->source, *outcome.deploying);
                 return outcome;
             }
             auto released = spec::load_app_file(live->file, environment);
             if (!released)
                 return released.error().context(fmt::format("the live release {}", live->id));
-            released->deploy = next.deploy;  // the file given says how to deploy from now on
+            note = steps_note(*next.deploy, released->deploy, next.file);
+            released->deploy = spec::deploy_settings::in_effect(*next.deploy, released->deploy);
             next = released.release_value();
         }
         if (request.plan_only)
-            return api::ApplyOutcome{spec::make_plan(current, next), next.file, environment};
+            return api::ApplyOutcome{
+                .plan = spec::make_plan(current, next), .file = next.file, .environment = environment, .note = note};
         auto plan = TRY(m_supervisor->apply(next));
         TRY(m_scheduler->apply(next));
         m_work->apply(next);
+        remember_host(host, environment);
         (void)m_settings->set("file", next.file);
         (void)m_settings->set("environment", environment);
         m_events->record("daemon", "apply",
             fmt::format("{}{} by {}: {}", next.file, environment.empty() ? "" : " --env " + environment, request.who,
                 plan.empty() ? "no changes" : "changes applied"));
-        return api::ApplyOutcome{plan, next.file, environment};
+        return api::ApplyOutcome{.plan = plan, .file = next.file, .environment = environment, .note = note};
     }
 
     static bool inside(const std::string& path, const std::string& directory)
@@ -264,16 +283,58 @@ private:
         return path.starts_with(directory + "/");
     }
 
+    // The host's [deploy] (where deploys fetch from), kept across daemon
+    // restarts by the name of its file: the app file resumed with is the live
+    // release's own.
+    void remember_host(const std::optional<deploy::DeploySource>& host, const std::string& environment)
+    {
+        m_host = host;
+        m_host_environment = environment;
+        (void)m_settings->set("deploy_file", host ? host->file : std::string());
+    }
+
+    std::optional<deploy::DeploySource> saved_host(const std::string& environment)
+    {
+        auto file = m_settings->get("deploy_file");
+        if (!file || !file->has_value() || (*file)->empty())
+            return std::nullopt;
+        auto deploy = spec::deploy_settings::read_deploy_table(**file, environment);
+        if (!deploy || !deploy->has_value()) {
+            m_events->record("deploy", "host-file-unreadable",
+                fmt::format("{}: {}; deploys use the live release's own [deploy] until tend apply is given one", **file,
+                    deploy ? std::string("no [deploy] table") : deploy.error().message()));
+            return std::nullopt;
+        }
+        return deploy::DeploySource{std::move(**deploy), **file};
+    }
+
+    // Said by `tend up` and `tend apply` when the host's steps are not the ones a deploy runs.
+    static std::string steps_note(
+        const spec::DeploySpec& host, const std::optional<spec::DeploySpec>& release, const std::string& file)
+    {
+        bool host_steps = !host.build.empty() || !host.check.empty() || !host.release.empty() || !host.shared.empty();
+        if (!release || !host_steps)
+            return {};
+        return fmt::format("{} gives where deploys fetch from (source, ref); build, check, release and shared come "
+                           "from the [deploy] of each release's own tend.toml",
+            file);
+    }
+
     Result<std::int64_t> start_deploy(
         deploy::DeployRequest request, std::function<void(const deploy::DeployOutcome&)> done)
     {
         if (m_shutting_down)
             return Error("the daemon is shutting down");
+        if (m_host) {
+            if (!request.environment)
+                request.environment = m_host_environment;
+            return m_deployer->deploy(*m_host, std::move(request), std::move(done));
+        }
         const spec::AppSpec& current = m_supervisor->spec();
         if (!current.deploy)
             return Error(current.file.empty() ? std::string("no app file applied yet: run tend up first")
                                               : fmt::format("{} has no [deploy] table", current.file));
-        return m_deployer->deploy(*current.deploy, std::move(request), std::move(done));
+        return m_deployer->deploy({*current.deploy, current.file}, std::move(request), std::move(done));
     }
 
     // Longest a switch waits, after the rollouts, for every group to be ready.
@@ -420,6 +481,8 @@ private:
     std::unique_ptr<deploy::Deployer> m_deployer;
     std::unique_ptr<api::DaemonControl> m_control;
     std::unique_ptr<api::Server> m_server;
+    std::optional<deploy::DeploySource> m_host;  // the host's [deploy], when the file given has one
+    std::string m_host_environment;
     std::vector<std::function<void()>> m_shutdown_waiters;
     int m_exit_code = 0;
     bool m_shutting_down = false;

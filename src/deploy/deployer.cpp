@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include "deploy/retention.h"
+#include "os/beneath.h"
 #include "os/files.h"
+#include "spec/deploy_settings.h"
 #include "spec/parse.h"
 #include "supervise/guarded.h"
 
@@ -84,7 +86,7 @@ std::string Deployer::busy_message() const
 }
 
 Result<std::int64_t> Deployer::deploy(
-    const spec::DeploySpec& deploy, DeployRequest request, std::function<void(const DeployOutcome&)> done)
+    DeploySource source, DeployRequest request, std::function<void(const DeployOutcome&)> done)
 {
     if (activity())
         return Error(busy_message(), EBUSY);
@@ -97,15 +99,15 @@ Result<std::int64_t> Deployer::deploy(
         if (const std::optional<store::Release>& found = *live; found.has_value())
             switched_from = found->id;
     }
-    m_deployment = std::make_unique<Deployment>(m_context, deploy, std::move(request));
+    m_deployment = std::make_unique<Deployment>(m_context, std::move(source), std::move(request));
     m_waiters.push_back(std::move(done));
     auto started = m_deployment->start(
-        guarded(m_self, [switched_from, plan_only, keep = deploy.keep](Deployer& self, const DeployOutcome& outcome) {
+        guarded(m_self, [switched_from, plan_only](Deployer& self, const DeployOutcome& outcome) {
             // The deployment may be the caller: it goes once this callback chain has unwound.
             self.m_context.instances.loop.defer([gone = std::shared_ptr<Deployment>(std::move(self.m_deployment))] {});
             if (plan_only && !outcome.directory.empty())
                 self.m_removals.push_back({0, outcome.directory});
-            self.finished(outcome, plan_only ? -1 : switched_from, keep);
+            self.finished(outcome, plan_only ? -1 : switched_from);
         }));
     if (!started) {
         m_deployment.reset();
@@ -160,9 +162,10 @@ Result<std::int64_t> Deployer::rollback(const RollbackRequest& request, std::fun
     auto next = spec::load_app_file(target->file, target->environment);
     if (!next)
         return next.error().context(fmt::format("release {}'s app file no longer loads", target->id));
+    // Where to fetch from stays the host's; the rest is the release's own, as when it was deployed.
     const spec::AppSpec& current = m_context.hooks.current();
-    if (!next->deploy)
-        next->deploy = current.deploy;
+    if (current.deploy)
+        next->deploy = spec::deploy_settings::in_effect(*current.deploy, next->deploy);
     std::int64_t from = live ? live->id : 0;
     WallTime now = m_context.instances.loop.clock().wall_now();
     m_rollback
@@ -175,12 +178,12 @@ Result<std::int64_t> Deployer::rollback(const RollbackRequest& request, std::fun
     m_context.log->note(fmt::format("deploy#{}", target->id),
         fmt::format("rollback to release {} from {} by {}", target->id, from, request.who));
     m_waiters.push_back(std::move(done));
-    int keep = spec::DeploySpec{}.keep;
-    if (const auto& deploy = next->deploy; deploy.has_value())
-        keep = deploy->keep;
-    DeployOutcome planned{.release = target->id, .sha = target->sha, .directory = target->directory};
-    planned.plan = spec::make_plan(current, *next);
-    auto finish = guarded(m_self, [planned, step, from, keep](Deployer& self, const Result<void>& switched) {
+    DeployOutcome planned{
+        .release = target->id, .ref = target->ref, .sha = target->sha, .directory = target->directory};
+    planned.plan = spec::make_plan(current, *next, spec::Code::New);
+    planned.deploy = next->deploy.value_or(spec::DeploySpec{});
+    planned.first_step = step;
+    auto finish = guarded(m_self, [planned, step, from](Deployer& self, const Result<void>& switched) {
         DeployOutcome outcome = planned;
         std::int64_t now_us = to_micros(self.m_context.instances.loop.clock().wall_now());
         if (switched) {
@@ -199,7 +202,7 @@ Result<std::int64_t> Deployer::rollback(const RollbackRequest& request, std::fun
             self.m_context.log->note(fmt::format("deploy#{}", outcome.release), outcome.error);
         }
         self.m_rollback.reset();
-        self.finished(outcome, from, keep);
+        self.finished(outcome, from);
     });
     auto begun = m_context.hooks.switch_to(*next, finish);
     if (!begun) {
@@ -211,11 +214,11 @@ Result<std::int64_t> Deployer::rollback(const RollbackRequest& request, std::fun
     return target->id;
 }
 
-void Deployer::finished(const DeployOutcome& outcome, std::int64_t switched_from, int keep)
+void Deployer::finished(const DeployOutcome& outcome, std::int64_t switched_from)
 {
     notify(outcome);
     if (switched_from >= 0)
-        clean_up(switched_from, keep);
+        clean_up(switched_from, outcome.deploy.keep);
     remove_next();
 }
 
@@ -254,6 +257,12 @@ void Deployer::remove_next()
     }
     Removal removal = std::move(m_removals.front());
     m_removals.pop_front();
+    if (auto safe = removable(removal.directory); !safe) {
+        m_context.events.record(
+            "deploy", "release-not-removed", fmt::format("release {}: {}", removal.release, safe.error().message()));
+        m_context.instances.loop.defer(guarded(m_self, [](Deployer& me) { me.remove_next(); }));
+        return;
+    }
     schedule::RunRequest request{.id = removal.release,
         .trigger = "cleanup",
         .name = fmt::format("deploy#{}.cleanup", removal.release),
@@ -269,6 +278,19 @@ void Deployer::remove_next()
         }
         self.m_context.instances.loop.defer(guarded(self.m_self, [](Deployer& me) { me.remove_next(); }));
     }));
+}
+
+Result<void> Deployer::removable(const std::string& directory) const
+{
+    const std::string& releases = m_context.paths.releases;
+    std::string name = directory.starts_with(releases + "/") ? directory.substr(releases.size() + 1) : std::string();
+    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+        return Error(fmt::format("{} is not a directory in {}", directory, releases));
+    auto beneath = TRY(os::Beneath::open(releases));
+    auto kind = TRY(beneath.kind(name));
+    if (kind != os::PathKind::Directory && kind != os::PathKind::Missing)
+        return Error(fmt::format("{} is not a directory (a symlink?); left as it is", directory));
+    return Ok{};
 }
 
 void Deployer::shut_down(std::function<void()> done)

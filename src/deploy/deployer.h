@@ -6,7 +6,9 @@
 // start, releases a killed daemon left building or ready are marked failed;
 // the live release (and the app file the daemon resumes with) never changed.
 // After each deploy or rollback, release directories past `keep` go (see
-// retention.h), removed by `rm -rf` in a child, one at a time.
+// retention.h), removed by `rm -rf` in a child, one at a time, and only when
+// the directory is a real directory directly in releases/ (never a symlink,
+// never a path elsewhere, whatever the store says).
 #pragma once
 
 #include <deque>
@@ -43,10 +45,10 @@ public:
     // the first deploy or rollback, so an app that never deploys has none.
     Result<void> start();
 
-    // Begins a deploy with `deploy` (the [deploy] in effect); `done` gets the
+    // Begins a deploy from `source` (the host's [deploy]); `done` gets the
     // outcome. While another deploy or rollback runs: an error with code EBUSY.
     Result<std::int64_t> deploy(
-        const spec::DeploySpec& deploy, DeployRequest request, std::function<void(const DeployOutcome&)> done);
+        DeploySource source, DeployRequest request, std::function<void(const DeployOutcome&)> done);
     Result<std::int64_t> rollback(const RollbackRequest& request, std::function<void(const DeployOutcome&)> done);
     // `done` also gets the outcome of what is under way; false when nothing is.
     bool attach(std::function<void(const DeployOutcome&)> done);
@@ -63,9 +65,11 @@ public:
 
 private:
     Result<void> open_log();
-    void finished(const DeployOutcome& outcome, std::int64_t switched_from, int keep);
+    void finished(const DeployOutcome& outcome, std::int64_t switched_from);
     void clean_up(std::int64_t switched_from, int keep);
     void remove_next();
+    // Whether `directory` may be removed: a directory (not a symlink) directly in releases/.
+    [[nodiscard]] Result<void> removable(const std::string& directory) const;
     void notify(const DeployOutcome& outcome);
 
     DeployContext m_context;

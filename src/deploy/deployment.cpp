@@ -6,9 +6,13 @@
 
 #include "base/strings.h"
 #include "base/units.h"
+#include "deploy/shared_paths.h"
 #include "logs/format.h"
+#include "os/beneath.h"
 #include "os/files.h"
+#include "spec/deploy_settings.h"
 #include "spec/parse.h"
+#include "supervise/environment.h"
 #include "supervise/guarded.h"
 
 namespace tend::deploy {
@@ -20,26 +24,30 @@ namespace {
 constexpr std::size_t kept_output_lines = 20;
 constexpr std::size_t kept_stdout_bytes = 4096;
 
-std::string parent_of(const std::string& path)
-{
-    std::size_t slash = path.rfind('/');
-    return slash == std::string::npos || slash == 0 ? std::string("/") : path.substr(0, slash);
-}
-
 }  // namespace
 
-Deployment::Deployment(DeployContext& context, spec::DeploySpec deploy, DeployRequest request)
+Deployment::Deployment(DeployContext& context, DeploySource source, DeployRequest request)
     : m_context(context)
-    , m_deploy(std::move(deploy))
+    , m_source(std::move(source))
+    , m_deploy(m_source.deploy)
     , m_request(std::move(request))
     , m_self(std::make_shared<Deployment*>(this))
 {
+    // Still empty with no [deploy].ref: the remote's default branch, found after the fetch.
     if (m_request.ref.empty())
         m_request.ref = m_deploy.ref;
     m_environment = m_request.environment ? *m_request.environment : m_context.hooks.current().environment;
+    m_outcome.deploy = m_deploy;
+    m_outcome.steps_from = m_source.file;
+    m_outcome.ref = m_request.ref;
 }
 
 Deployment::~Deployment() = default;
+
+std::string Deployment::shown_ref() const
+{
+    return m_request.ref.empty() ? std::string("the default branch") : m_request.ref;
+}
 
 std::int64_t Deployment::now_us() const
 {
@@ -50,10 +58,11 @@ std::string_view Deployment::phase() const
 {
     switch (m_phase) {
     case Phase::Fetch: return "fetch";
+    case Phase::Head:
     case Phase::Resolve: return "resolve";
     case Phase::Checkout: return "checkout";
-    case Phase::Shared:
-    case Phase::Link: return "shared";
+    case Phase::Steps: return "steps";
+    case Phase::Shared: return "shared";
     case Phase::Build: return "build";
     case Phase::Check: return "check";
     case Phase::Load: return "load";
@@ -77,12 +86,12 @@ Result<void> Deployment::start(std::function<void(const DeployOutcome&)> done)
             .created_us = to_micros(m_since)};
         m_release.id = TRY(m_context.releases.create(m_release));
         m_context.events.record("deploy", "deploy-started",
-            fmt::format("release {} of {} by {} from {}", m_release.id, m_request.ref, m_request.who, m_deploy.source));
+            fmt::format("release {} of {} by {} from {}", m_release.id, shown_ref(), m_request.who, m_deploy.source));
     }
     m_outcome.release = m_release.id;
     m_context.log->note(fmt::format("deploy#{}", m_release.id),
-        fmt::format("{} {} from {} by {}", m_request.plan_only ? "plan for" : "deploy of", m_request.ref,
-            m_deploy.source, m_request.who));
+        fmt::format("{} {} from {} by {}", m_request.plan_only ? "plan for" : "deploy of", shown_ref(), m_deploy.source,
+            m_request.who));
     m_context.instances.loop.defer(guarded(m_self, [](Deployment& self) { self.enter(Phase::Fetch); }));
     return Ok{};
 }
@@ -109,13 +118,15 @@ void Deployment::enter(Phase phase)
             commands.push_back({"fetch", git::clone_mirror(m_deploy.source, partial), paths.state});
             commands.push_back({"fetch", {"mv", "-T", "--", partial, paths.mirror}, paths.state});
         }
+        run_commands(std::move(commands), m_request.ref.empty() ? Phase::Head : Phase::Resolve);
+        return;
+    case Phase::Head:
+        // Asked of the remote each time: a mirror's HEAD is only what it was when cloned.
+        m_stdout.clear();
+        commands.push_back({"fetch", git::remote_head(paths.mirror), paths.state});
         run_commands(std::move(commands), Phase::Resolve);
         return;
-    case Phase::Resolve:
-        m_stdout.clear();
-        commands.push_back({"resolve", git::resolve(paths.mirror, m_request.ref), paths.state});
-        run_commands(std::move(commands), Phase::Checkout);
-        return;
+    case Phase::Resolve: resolve(); return;
     case Phase::Checkout: {
         std::string sha = std::string(trim(m_stdout));
         if (!git::is_full_sha(sha)) {
@@ -139,13 +150,16 @@ void Deployment::enter(Phase phase)
             commands.push_back({"checkout", {"rm", "-rf", "--", m_directory}, paths.state});
         commands.push_back({"checkout", git::clone_release(paths.mirror, m_directory), paths.state});
         commands.push_back({"checkout", git::checkout(m_directory, sha), paths.state});
-        run_commands(std::move(commands), Phase::Shared);
+        run_commands(std::move(commands), Phase::Steps);
         return;
     }
-    case Phase::Shared: clear_shared_paths(); return;
-    case Phase::Link: link_shared_paths(); return;
+    case Phase::Steps: read_steps(); return;
+    case Phase::Shared: link_shared_paths(); return;
     case Phase::Build: run_commands(step_commands("build", m_deploy.build), Phase::Check); return;
-    case Phase::Check: run_commands(step_commands("check", m_deploy.check), Phase::Load); return;
+    case Phase::Check:
+        // A plan builds (to resolve the commands the build makes) but runs no check: it only shows.
+        run_commands(m_request.plan_only ? std::deque<Command>{} : step_commands("check", m_deploy.check), Phase::Load);
+        return;
     case Phase::Load: load(); return;
     case Phase::Release: run_commands(step_commands("release", m_deploy.release), Phase::Switch); return;
     case Phase::Switch: switch_over(); return;
@@ -171,7 +185,7 @@ void Deployment::run_commands(std::deque<Command> commands, Phase then)
 }
 
 std::shared_ptr<const spec::JobSpec> command_job(
-    git::Argv argv, std::string cwd, std::map<std::string, std::string> env, Duration timeout)
+    git::Argv argv, std::string cwd, std::map<std::string, std::string> env, Duration timeout, std::string environment)
 {
     spec::JobSpec job;
     job.name = "deploy";
@@ -179,6 +193,7 @@ std::shared_ptr<const spec::JobSpec> command_job(
     job.process.argv = std::move(argv);
     job.process.cwd = std::move(cwd);
     job.process.env = std::move(env);
+    job.process.environment = std::move(environment);
     job.timeout = timeout;
     return std::make_shared<const spec::JobSpec>(std::move(job));
 }
@@ -196,15 +211,25 @@ std::shared_ptr<const spec::JobSpec> Deployment::step_spec(const Command& comman
         env["TEND_SHA"] = m_release.sha;
     if (!m_directory.empty())
         env["TEND_RELEASE_DIR"] = m_directory;
-    return command_job(command.argv, command.cwd, std::move(env), m_deploy.timeout);
+    return command_job(command.argv, command.cwd, std::move(env), m_deploy.timeout, m_environment);
+}
+
+std::vector<std::vector<std::string>> Deployment::expanded(const std::vector<std::vector<std::string>>& list) const
+{
+    std::vector<std::vector<std::string>> out;
+    for (const auto& argv : list)
+        out.push_back(
+            supervise::expand_placeholders(argv, {{"{env}", m_environment}, {"{app}", m_context.instances.app}}));
+    return out;
 }
 
 std::deque<Deployment::Command> Deployment::step_commands(
     std::string_view step, const std::vector<std::vector<std::string>>& list) const
 {
+    // Expanded here, so the log and the step rows show what runs.
     std::deque<Command> commands;
-    for (const auto& argv : list)
-        commands.push_back({std::string(step), argv, m_directory});
+    for (auto& argv : expanded(list))
+        commands.push_back({std::string(step), std::move(argv), m_directory});
     return commands;
 }
 
@@ -241,8 +266,8 @@ void Deployment::run_command(Command command, std::function<void()> next)
             if (!self.m_stop_reason.empty())
                 self.fail(self.m_stop_reason);
             else if (kind == "resolve")
-                self.fail(fmt::format(
-                    "unknown ref \"{}\": not a branch, tag or commit of {}", self.m_request.ref, self.m_deploy.source));
+                self.fail(fmt::format("unknown ref \"{}\": not a branch, tag or commit of {}{}", self.m_request.ref,
+                    self.m_deploy.source, self.m_source.deploy.ref.empty() ? " (its default branch)" : ""));
             else
                 self.fail(fmt::format("{} {}", kind, detail));  // "check failed (exit 1): LAST LINE"
         }));
@@ -293,48 +318,87 @@ void Deployment::observe(std::string_view records)
     }
 }
 
-void Deployment::clear_shared_paths()
+void Deployment::resolve()
 {
-    m_shared_step = begin_step("shared", fmt::format("{}", fmt::join(m_deploy.shared, " ")));
-    std::deque<Command> removals;
-    for (const std::string& path : m_deploy.shared) {
-        std::string in_release = fmt::format("{}/{}", m_directory, path);
-        switch (os::kind_of(in_release)) {
-        case os::PathKind::Missing: break;
-        case os::PathKind::Directory:
-            // The repository's copy gives way to the shared one.
-            removals.push_back({"shared", {"rm", "-rf", "--", in_release}, m_directory});
-            break;
-        default:
-            end_step(m_shared_step, false, fmt::format("{} is a file in the repository", path));
-            fail(fmt::format("shared path \"{}\" is a file in the repository at {}; a shared path must be a "
-                             "directory or absent there",
-                path, m_release.sha.substr(0, 7)));
+    if (m_request.ref.empty()) {
+        auto branch = git::parse_remote_head(m_stdout);
+        if (!branch) {
+            fail(fmt::format("{} has no default branch (its HEAD names none): set [deploy].ref", m_deploy.source));
             return;
         }
+        m_request.ref = *branch;
+        m_release.ref = *branch;
+        m_outcome.ref = *branch;
+        if (!m_request.plan_only)
+            (void)m_context.releases.update(m_release);
+        m_context.log->note(fmt::format("deploy#{}", m_release.id),
+            fmt::format("the default branch of {} is {}", m_deploy.source, *branch));
     }
-    run_commands(std::move(removals), Phase::Link);
+    m_stdout.clear();
+    run_commands(
+        {{"resolve", git::resolve(m_context.paths.mirror, m_request.ref), m_context.paths.state}}, Phase::Checkout);
+}
+
+void Deployment::read_steps()
+{
+    // The commit's own [deploy] says how to build, check and release it; only
+    // where to fetch from is the host's. Read on its own: the rest of the file
+    // is validated once the build has made its commands.
+    std::string sha = m_release.sha.substr(0, 12);
+    auto own = spec::deploy_settings::read_deploy_table(m_directory + "/tend.toml", m_environment);
+    if (!own) {
+        std::int64_t step = begin_step("steps", fmt::format("{}:tend.toml", sha));
+        end_step(step, false, own.error().message());
+        fail(fmt::format(
+            "the release's app file is not valid: {} (`git show {}:tend.toml` shows it)", own.error().message(), sha));
+        return;
+    }
+    m_deploy = spec::deploy_settings::in_effect(m_source.deploy, *own);
+    m_outcome.deploy = m_deploy;  // as it runs, for --plan
+    m_outcome.deploy.build = expanded(m_deploy.build);
+    m_outcome.deploy.check = expanded(m_deploy.check);
+    m_outcome.deploy.release = expanded(m_deploy.release);
+    m_outcome.steps_from = own->has_value() ? fmt::format("{}:tend.toml", sha)
+                                            : fmt::format("{} ({}:tend.toml has no [deploy])", m_source.file, sha);
+    std::int64_t step = begin_step("steps", "from " + m_outcome.steps_from);
+    end_step(step, true, "");
+    m_context.log->note(fmt::format("deploy#{}", m_release.id), fmt::format("steps from {}", m_outcome.steps_from));
+    enter(Phase::Shared);
 }
 
 void Deployment::link_shared_paths()
 {
-    for (const std::string& path : m_deploy.shared) {
-        std::string in_release = fmt::format("{}/{}", m_directory, path);
-        std::string in_shared = fmt::format("{}/{}", m_context.paths.shared, path);
-        Result<void> linked = Ok{};
-        if (os::kind_of(in_shared) == os::PathKind::Missing)
-            linked = os::make_directories(in_shared, 0755);
-        if (linked)
-            linked = os::make_directories(parent_of(in_release), 0755);
-        if (linked)
-            linked = os::make_symlink(in_shared, in_release);
-        if (!linked) {
-            end_step(m_shared_step, false, linked.error().message());
-            fail(fmt::format("shared path \"{}\": {}", path, linked.error().message()));
-            return;
-        }
+    // shared/ is there for the steps ($TEND_SHARED) whether or not any path is linked from it.
+    if (auto made = os::make_directories(m_context.paths.shared, 0755); !made) {
+        fail(made.error().message());
+        return;
     }
-    end_step(m_shared_step, true, "");
+    if (m_deploy.shared.empty()) {
+        enter(Phase::Build);
+        return;
+    }
+    std::int64_t step = begin_step("shared", fmt::format("{}", fmt::join(m_deploy.shared, " ")));
+    auto linked = [&]() -> Result<std::string> {
+        auto release = TRY(os::Beneath::open(m_directory));
+        auto shared = TRY(os::Beneath::open(m_context.paths.shared));
+        std::vector<std::string> notes;
+        for (const std::string& path : m_deploy.shared) {
+            auto note = link_shared_path(release, shared, path, m_request.plan_only ? Seed::No : Seed::Yes);
+            if (!note)
+                return Error(fmt::format("shared path \"{}\": {}", path, note.error().message()));
+            if (!note->empty()) {
+                notes.push_back(fmt::format("{}: {}", path, *note));
+                m_context.log->note(fmt::format("deploy#{}", m_release.id), notes.back());
+            }
+        }
+        return fmt::format("{}", fmt::join(notes, "; "));
+    }();
+    if (!linked) {
+        end_step(step, false, linked.error().message());
+        fail(linked.error().message());
+        return;
+    }
+    end_step(step, true, *linked);
     enter(Phase::Build);
 }
 
@@ -354,10 +418,8 @@ void Deployment::load()
             next.error().message(), m_release.sha.substr(0, 12)));
         return;
     }
-    // A release without [deploy] keeps deploying the way this one did.
-    if (!next->deploy)
-        next->deploy = m_deploy;
-    m_outcome.plan = spec::make_plan(current, *next);
+    next->deploy = m_deploy;
+    m_outcome.plan = spec::make_plan(current, *next, spec::Code::New);
     m_next = next.release_value();
     end_step(step, true, "");
     if (m_request.plan_only) {
@@ -453,6 +515,8 @@ std::int64_t Deployment::begin_step(std::string_view kind, std::string_view comm
     if (m_request.plan_only)
         return 0;
     auto step = m_context.releases.begin_step(m_release.id, kind, command, now_us());
+    if (step && m_outcome.first_step == 0)
+        m_outcome.first_step = *step;
     return step ? *step : 0;
 }
 

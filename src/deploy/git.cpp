@@ -25,6 +25,29 @@ Argv resolve(const std::string& mirror, const std::string& ref)
     return {"git", "--git-dir", mirror, "rev-parse", "--verify", "--quiet", ref + "^{commit}"};
 }
 
+Argv remote_head(const std::string& mirror)
+{
+    return {"git", "--git-dir", mirror, "ls-remote", "--symref", "origin", "HEAD"};
+}
+
+std::optional<std::string> parse_remote_head(std::string_view output)
+{
+    constexpr std::string_view prefix = "ref: refs/heads/";
+    while (!output.empty()) {
+        std::size_t end = output.find('\n');
+        std::string_view line = output.substr(0, end);
+        output = end == std::string_view::npos ? std::string_view() : output.substr(end + 1);
+        if (!line.starts_with(prefix))
+            continue;
+        line.remove_prefix(prefix.size());
+        std::size_t tab = line.find('\t');
+        if (tab == std::string_view::npos || tab == 0 || line.substr(tab + 1) != "HEAD")
+            continue;
+        return std::string(line.substr(0, tab));
+    }
+    return std::nullopt;
+}
+
 Argv clone_release(const std::string& mirror, const std::string& directory)
 {
     return {"git", "clone", "--quiet", "--no-checkout", "--", mirror, directory};

@@ -4,6 +4,7 @@
 // a local clone of the mirror (objects hard-linked) checked out at one commit.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,10 @@ Argv set_source(const std::string& mirror, const std::string& source);
 Argv fetch(const std::string& mirror);
 // Prints the full sha of `ref` (branch, tag or commit) to stdout.
 Argv resolve(const std::string& mirror, const std::string& ref);
+// Asks `source` (the mirror's origin) which branch its HEAD names: its default branch now.
+Argv remote_head(const std::string& mirror);
+// The branch in remote_head()'s output ("ref: refs/heads/master\tHEAD"); nullopt when it names none.
+std::optional<std::string> parse_remote_head(std::string_view output);
 Argv clone_release(const std::string& mirror, const std::string& directory);
 Argv checkout(const std::string& directory, const std::string& sha);
 

@@ -23,5 +23,16 @@ TEST(GitTest, ReleaseNamesUseTheShortSha)
     EXPECT_FALSE(is_full_sha(""));
 }
 
+TEST(GitTest, TheRemoteHeadNamesTheDefaultBranch)
+{
+    // UX 22: with no ref, a repository whose default branch is master deploys master, not "main".
+    EXPECT_EQ(
+        parse_remote_head("ref: refs/heads/master\tHEAD\n0123456789abcdef0123456789abcdef01234567\tHEAD\n"), "master");
+    EXPECT_EQ(parse_remote_head("ref: refs/heads/release/2.x\tHEAD\n"), "release/2.x");
+    EXPECT_EQ(parse_remote_head("0123456789abcdef0123456789abcdef01234567\tHEAD\n"), std::nullopt);
+    EXPECT_EQ(parse_remote_head(""), std::nullopt);
+    EXPECT_EQ(remote_head("/m.git"), (Argv{"git", "--git-dir", "/m.git", "ls-remote", "--symref", "origin", "HEAD"}));
+}
+
 }  // namespace
 }  // namespace tend::deploy::git

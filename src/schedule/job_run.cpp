@@ -212,9 +212,10 @@ std::vector<std::string> JobRun::child_argv() const
     // Last: an item's own text is never searched for placeholders.
     if (m_request.item)
         return supervise::expand_placeholders(m_spec->process.argv,
-            {{"{env}", m_context.environment}, {"{app}", m_context.app}, {"{run}", run}, {"{item}", *m_request.item}});
+            {{"{env}", m_spec->process.environment}, {"{app}", m_context.app}, {"{run}", run},
+                {"{item}", *m_request.item}});
     return supervise::expand_placeholders(
-        m_spec->process.argv, {{"{env}", m_context.environment}, {"{app}", m_context.app}, {"{run}", run}});
+        m_spec->process.argv, {{"{env}", m_spec->process.environment}, {"{app}", m_context.app}, {"{run}", run}});
 }
 
 }  // namespace tend::schedule

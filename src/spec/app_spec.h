@@ -77,6 +77,7 @@ struct ProcessSpec {
     std::string env_file;  // absolute path, empty when none
     std::map<std::string, std::string> secret_env;  // values read from env_file: never shown anywhere
     std::string cwd;  // absolute; defaults to the app file's directory
+    std::string environment;  // the --env overlay it runs in ({env}, TEND_ENV); empty for none
     std::optional<std::string> user;  // switch to this user (daemon must run as root)
     std::optional<std::string> group;  // switch to this group (daemon must run as root)
     RestartPolicy restart = RestartPolicy::Always;
@@ -169,7 +170,7 @@ struct JobSpec {
 // (carried out by deploy/, see docs/deploys.md).
 struct DeploySpec {
     std::string source;  // a git URL, or a local path (absolute)
-    std::string ref = "main";
+    std::string ref;  // empty: the remote's default branch (what its HEAD names)
     std::vector<std::vector<std::string>> build;  // argv of each command, run in the release directory
     std::vector<std::vector<std::string>> check;
     std::vector<std::vector<std::string>> release;  // once per deploy, before the switch (migrations)

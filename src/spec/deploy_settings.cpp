@@ -2,9 +2,76 @@
 
 #include <fmt/format.h>
 
+#include "base/strings.h"
+#include "os/files.h"
 #include "spec/setting_values.h"
 
 namespace tend::spec::deploy_settings {
+namespace {
+
+std::string directory_of(const std::string& path)
+{
+    std::size_t slash = path.rfind('/');
+    return slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path.substr(0, slash);
+}
+
+std::string at(const std::string& file, const toml::source_region& where, std::string_view message)
+{
+    return fmt::format("{}:{}:{}: {}", file, where.begin.line, where.begin.column, message);
+}
+
+}  // namespace
+
+Result<std::optional<DeploySpec>> read_deploy_table(const std::string& path, const std::string& environment)
+{
+    auto text = TRY(os::read_file(path));
+    toml::table root;
+    try {
+        root = toml::parse(text, path);
+    } catch (const toml::parse_error& failure) {
+        return Error(at(path, failure.source(), failure.description()));
+    }
+    const toml::table* base = root["deploy"].as_table();
+    const toml::table* overlay = nullptr;
+    if (!environment.empty()) {
+        const toml::table* chosen = root["environment"][environment].as_table();
+        if (chosen == nullptr)
+            return Error(fmt::format("{}: unknown environment \"{}\"", path, environment));
+        overlay = (*chosen)["deploy"].as_table();
+    }
+    if (base == nullptr && overlay == nullptr)
+        return std::optional<DeploySpec>();
+    const toml::table& header = base != nullptr ? *base : *overlay;
+    DeploySpec deploy{
+        .where = {path, static_cast<int>(header.source().begin.line), static_cast<int>(header.source().begin.column)}};
+    SettingContext context{.directory = directory_of(path)};
+    for (const toml::table* layer : {base, overlay}) {
+        if (layer == nullptr)
+            continue;
+        for (const auto& [key, node] : *layer) {
+            const Setting* setting = find_setting(Section::Deploy, key.str());
+            if (setting == nullptr) {
+                auto suggestion = closest_match(key.str(), keys_for(Section::Deploy));
+                return Error(at(path, key.source(),
+                    fmt::format("unknown key \"{}\" in [deploy]{}", key.str(),
+                        suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion) : std::string())));
+            }
+            if (auto applied = setting->apply_deploy(deploy, node, context); !applied)
+                return Error(at(path, node.source(), fmt::format("{}: {}", key.str(), applied.error().message())));
+        }
+    }
+    return std::optional<DeploySpec>(std::move(deploy));
+}
+
+DeploySpec in_effect(const DeploySpec& host, const std::optional<DeploySpec>& release)
+{
+    if (!release)
+        return host;
+    DeploySpec out = *release;
+    out.source = host.source;
+    out.ref = host.ref;
+    return out;
+}
 
 Result<void> apply_source(DeploySpec& deploy, const toml::node& node, const SettingContext& context)
 {

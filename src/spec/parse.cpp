@@ -130,6 +130,7 @@ private:
         m_defaults = layers.child("defaults");
         ProcessSpec defaults;
         defaults.cwd = m_directory;
+        defaults.environment = m_spec.environment;
         apply_settings(defaults, m_defaults, Section::Defaults, "[defaults]");
 
         Layered processes = layers.child("process");
@@ -514,12 +515,17 @@ Result<AppSpec> load_app_file(const std::string& path, const std::string& enviro
     return parse_app_file(*text, absolute, environment, outputs);
 }
 
-Result<std::string> read_app_name(const std::string& path)
+Result<std::string> read_app_name(const std::string& path, const std::string& environment)
 {
     auto text = TRY(os::read_file(path));
     try {
         toml::table root = toml::parse(text, path);
-        if (auto name = root["app"].value<std::string>()) {
+        auto name = root["app"].value<std::string>();
+        if (!environment.empty()) {
+            if (auto overlay = root["environment"][environment]["app"].value<std::string>())
+                name = overlay;
+        }
+        if (name) {
             // The name picks the daemon's socket and state directory: never a path.
             if (auto named = check_name("app", *name); !named)
                 return named.error().context(path);

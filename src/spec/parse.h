@@ -35,8 +35,9 @@ Result<AppSpec> load_app_file(
 Result<AppSpec> parse_app_file(std::string_view text, const std::string& path, const std::string& environment,
     BuildOutputs outputs = BuildOutputs::Pending);
 
-// Only the `app` key, for the CLI to find which daemon to talk to; fails
-// unless it follows the name rule (names.h).
-Result<std::string> read_app_name(const std::string& path);
+// Only the `app` key (the [environment.NAME] overlay's when `environment` sets
+// one), for the CLI to find which daemon to talk to; fails unless it follows
+// the name rule (names.h).
+Result<std::string> read_app_name(const std::string& path, const std::string& environment = {});
 
 }  // namespace tend::spec

@@ -635,7 +635,7 @@ timeout = "10m"
     auto url = parse("app = \"x\"\n[deploy]\nsource = \"https://example.org/org/app.git\"\n");
     ASSERT_TRUE(url) << url.error().message();
     EXPECT_EQ(url->deploy->source, "https://example.org/org/app.git");
-    EXPECT_EQ(url->deploy->ref, "main");
+    EXPECT_EQ(url->deploy->ref, "");  // the remote's default branch, found at each deploy
 }
 
 TEST_F(ParseTest, RejectsABadDeployTableWithItsLocation)

@@ -46,15 +46,30 @@ bool policy_differs(const ProcessSpec& a, const ProcessSpec& b)
         || a.max_age != b.max_age || a.logs != b.logs;
 }
 
-GroupChange compare(const ProcessSpec& before, const ProcessSpec& after, const std::string& environment_change)
+std::string_view environment_name(const std::string& environment)
 {
-    GroupChange change{.name = before.name};
+    return environment.empty() ? std::string_view("(none)") : std::string_view(environment);
+}
+
+// What differs for new processes: code, environment, then each field.
+std::vector<std::string> process_reasons(const ProcessSpec& before, const ProcessSpec& after, Code code)
+{
+    std::vector<std::string> reasons;
+    if (code == Code::New)
+        reasons.emplace_back("new release code");
+    if (before.environment != after.environment)
+        reasons.push_back(fmt::format(
+            "environment {} -> {}", environment_name(before.environment), environment_name(after.environment)));
     for (const FieldCheck& check : field_checks()) {
         if (check.differs(before, after))
-            change.reasons.push_back(fmt::format("{} changed", check.name));
+            reasons.push_back(fmt::format("{} changed", check.name));
     }
-    if (!environment_change.empty() && !change.reasons.empty())
-        change.reasons.push_back(environment_change);
+    return reasons;
+}
+
+GroupChange compare(const ProcessSpec& before, const ProcessSpec& after, Code code)
+{
+    GroupChange change{.name = before.name, .reasons = process_reasons(before, after, code)};
     if (!change.reasons.empty()) {
         change.kind = ChangeKind::Changed;
     } else if (before.instances != after.instances) {
@@ -67,17 +82,13 @@ GroupChange compare(const ProcessSpec& before, const ProcessSpec& after, const s
     return change;
 }
 
-GroupChange compare_jobs(const JobSpec& before, const JobSpec& after)
+GroupChange compare_jobs(const JobSpec& before, const JobSpec& after, Code code)
 {
-    GroupChange change{.name = before.name};
+    GroupChange change{.name = before.name, .reasons = process_reasons(before.process, after.process, code)};
     if (before.schedule != after.schedule)
         change.reasons.push_back(fmt::format("schedule \"{}\" -> \"{}\"", before.schedule, after.schedule));
     if (before.timezone != after.timezone)
         change.reasons.push_back(fmt::format("timezone {} -> {}", before.timezone, after.timezone));
-    for (const FieldCheck& check : field_checks()) {
-        if (check.differs(before.process, after.process))
-            change.reasons.push_back(fmt::format("{} changed", check.name));
-    }
     if (before.overlap != after.overlap || before.timeout != after.timeout || before.retry != after.retry
         || before.jitter != after.jitter || before.catchup != after.catchup
         || before.catchup_window != after.catchup_window || policy_differs(before.process, after.process))
@@ -87,20 +98,40 @@ GroupChange compare_jobs(const JobSpec& before, const JobSpec& after)
     return change;
 }
 
+// `spec` as if each path under the directory `from` were under `to`: a
+// release's paths compared with another release's.
+ProcessSpec rebased(ProcessSpec spec, const std::string& from, const std::string& to)
+{
+    if (from.empty() || to.empty() || from == to)
+        return spec;
+    auto move = [&](std::string& path) {
+        if (path == from)
+            path = to;
+        else if (path.starts_with(from + "/"))
+            path = to + path.substr(from.size());
+    };
+    move(spec.cwd);
+    move(spec.env_file);
+    for (std::string& argument : spec.argv)
+        move(argument);
+    for (auto& [key, value] : spec.env)
+        move(value);
+    for (CheckSpec* check : {&spec.ready, &spec.health}) {
+        for (std::string& argument : check->argv)
+            move(argument);
+    }
+    return spec;
+}
+
 }  // namespace
 
-Plan make_plan(const AppSpec& current, const AppSpec& next)
+Plan make_plan(const AppSpec& current, const AppSpec& next, Code code)
 {
     std::set<std::string> names;
     for (const auto& [name, process] : current.processes)
         names.insert(name);
     for (const auto& [name, process] : next.processes)
         names.insert(name);
-    std::string environment_change;
-    if (current.environment != next.environment && !current.app.empty())
-        environment_change
-            = fmt::format("environment {} -> {}", current.environment.empty() ? "(none)" : current.environment,
-                next.environment.empty() ? "(none)" : next.environment);
     Plan plan;
     for (const std::string& name : names) {
         auto before = current.processes.find(name);
@@ -110,7 +141,9 @@ Plan make_plan(const AppSpec& current, const AppSpec& next)
         else if (after == next.processes.end())
             plan.groups.push_back({name, ChangeKind::Removed, {}});
         else
-            plan.groups.push_back(compare(before->second, after->second, environment_change));
+            plan.groups.push_back(
+                compare(code == Code::New ? rebased(before->second, current.directory, next.directory) : before->second,
+                    after->second, code));
     }
     std::set<std::string> jobs;
     for (const auto& [name, job] : current.jobs)
@@ -120,12 +153,16 @@ Plan make_plan(const AppSpec& current, const AppSpec& next)
     for (const std::string& name : jobs) {
         auto before = current.jobs.find(name);
         auto after = next.jobs.find(name);
-        if (before == current.jobs.end())
+        if (before == current.jobs.end()) {
             plan.jobs.push_back({name, ChangeKind::Added, {}});
-        else if (after == next.jobs.end())
+        } else if (after == next.jobs.end()) {
             plan.jobs.push_back({name, ChangeKind::Removed, {}});
-        else
-            plan.jobs.push_back(compare_jobs(before->second, after->second));
+        } else {
+            JobSpec earlier = before->second;
+            if (code == Code::New)
+                earlier.process = rebased(earlier.process, current.directory, next.directory);
+            plan.jobs.push_back(compare_jobs(earlier, after->second, code));
+        }
     }
     return plan;
 }

@@ -32,7 +32,18 @@ struct Plan {
     [[nodiscard]] std::string describe() const;
 };
 
-Plan make_plan(const AppSpec& current, const AppSpec& next);
+// Whether the next spec runs other code than the current one (a deploy or a
+// rollback switches release directories).
+enum class Code {
+    Same,  // `tend apply`: a group is replaced only when a setting that needs new processes changed
+    New,  // every group in both is replaced ("new release code"), and a path under the current app
+          // file's directory compares equal to the same path under the next one's
+};
+
+// What applying `next` over `current` changes. A change of environment
+// (--env) changes every group and job: it is part of each one's identity
+// ({env}, TEND_ENV).
+Plan make_plan(const AppSpec& current, const AppSpec& next, Code code = Code::Same);
 
 std::string_view to_string(ChangeKind kind);
 

@@ -500,8 +500,9 @@ constexpr std::array table{
     Setting{"source", Section::Deploy, "string", "(required)",
         "A git URL, or a local path (a repository, taken from the app file's directory when relative).", nullptr,
         nullptr, nullptr, false, deploy_settings::apply_source},
-    Setting{"ref", Section::Deploy, "string", "\"main\"", "The branch, tag or commit deployed by default.", nullptr,
-        nullptr, nullptr, false, deploy_settings::apply_ref},
+    Setting{"ref", Section::Deploy, "string", "the remote's default branch",
+        "The branch, tag or commit deployed by default (none: what the remote's HEAD names).", nullptr, nullptr,
+        nullptr, false, deploy_settings::apply_ref},
     Setting{"build", Section::Deploy, "array of commands", "[]",
         "Run in order in the new release's directory; each a string (split into argv, no shell) or an array.", nullptr,
         nullptr, nullptr, false, deploy_settings::apply_build},
@@ -586,8 +587,10 @@ std::string settings_reference()
         if (setting.jobs)
             shared.push_back(fmt::format("`{}`", setting.key));
     }
-    section(
-        Section::Deploy, "`[deploy]`", "Where releases come from and how one is made ready; see `docs/deploys.md`.");
+    section(Section::Deploy, "`[deploy]`",
+        "Where releases come from (`source` and `ref`, from the file given to `tend up` or `tend apply`) and how one "
+        "is made ready (every other key, from the `[deploy]` of the commit being deployed, else from that file); see "
+        "`docs/deploys.md`.");
     section(Section::Job, "`[job.NAME]`",
         fmt::format("A command run on a schedule or with `tend run NAME`. These keys of processes apply too: {}. "
                     "Each run is recorded (`tend history`) and its output goes to `logs/NAME.log` as instance "

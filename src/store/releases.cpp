@@ -47,10 +47,10 @@ Result<std::int64_t> Releases::create(const Release& release)
 Result<void> Releases::update(const Release& release)
 {
     auto statement = TRY(m_db.prepare("UPDATE releases SET sha = ?, directory = ?, file = ?, state = ?, ended_us = ?, "
-                                      "error = ? WHERE id = ?"));
+                                      "error = ?, ref = ? WHERE id = ?"));
     statement.bind(1, release.sha).bind(2, release.directory).bind(3, release.file).bind(4, release.state);
     statement.bind(5, release.ended_us);
-    statement.bind(6, release.error).bind(7, release.id);
+    statement.bind(6, release.error).bind(7, release.ref).bind(8, release.id);
     return statement.run();
 }
 

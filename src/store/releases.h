@@ -43,7 +43,8 @@ struct Release {
 struct ReleaseStep {
     std::int64_t id = 0;
     std::int64_t release = 0;
-    std::string kind;  // fetch | checkout | shared | build | check | load | release | switch | rollback
+    std::string
+        kind;  // fetch | resolve | checkout | steps | shared | build | check | load | release | switch | rollback
     std::string command;  // as run, for commands
     std::int64_t started_us = 0;
     std::optional<std::int64_t> ended_us;

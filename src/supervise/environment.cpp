@@ -17,6 +17,7 @@ std::map<std::string, std::string> base_environment(const spec::ProcessSpec& spe
         merged[key] = value;
     for (const auto& [key, value] : spec.secret_env)
         merged[key] = value;
+    merged["TEND_ENV"] = spec.environment;
     return merged;
 }
 

@@ -385,10 +385,15 @@ std::vector<std::string> Instance::child_environment() const
 
 std::vector<std::string> Instance::child_argv() const
 {
+    return expand_command(m_spec->argv);
+}
+
+std::vector<std::string> Instance::expand_command(const std::vector<std::string>& argv) const
+{
     std::string index = std::to_string(m_index);
     std::string port = m_spec->port ? std::to_string(*m_spec->port + m_index) : std::string("{port}");
-    return expand_placeholders(m_spec->argv,
-        {{"{env}", m_context.environment}, {"{app}", m_context.app}, {"{instance}", index}, {"{port}", port}});
+    return expand_placeholders(
+        argv, {{"{env}", m_spec->environment}, {"{app}", m_context.app}, {"{instance}", index}, {"{port}", port}});
 }
 
 std::chrono::milliseconds Instance::ran_for() const

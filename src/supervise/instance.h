@@ -41,7 +41,6 @@ struct InstanceContext {
     TreeKiller& killer;
     Attribution& attribution;
     std::string app;
-    std::string environment;  // the --env name, for {env}
     std::function<void()> on_state_change;  // lets the supervisor re-check ordering and shutdown
     std::uint64_t next_run = 1;
 };
@@ -128,10 +127,12 @@ private:
     void begin_settling();
     void end_trial(bool ready, const std::string& why);
     void ask_replacement(std::string reason);
-    [[nodiscard]] ProbeEnvironment probe_environment() const;
+    [[nodiscard]] ProbeEnvironment probe_environment(const spec::CheckSpec& check) const;
     void notify_stopped();
     [[nodiscard]] std::vector<std::string> child_environment() const;
     [[nodiscard]] std::vector<std::string> child_argv() const;
+    // `argv` with this instance's placeholders ({env}, {app}, {instance}, {port}) expanded.
+    [[nodiscard]] std::vector<std::string> expand_command(const std::vector<std::string>& argv) const;
     [[nodiscard]] RunIdentity run() const { return {m_run_id, m_pid}; }
     [[nodiscard]] std::chrono::milliseconds ran_for() const;
 

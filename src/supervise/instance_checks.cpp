@@ -44,8 +44,8 @@ void Instance::probe_readiness()
     const spec::CheckSpec& ready = m_spec->ready;
     auto timeout = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(ready.timeout),
         std::max(std::chrono::milliseconds(1000), std::chrono::duration_cast<std::chrono::milliseconds>(ready.every)));
-    m_probe = Probe::start(m_context.loop, ready, probe_address(*m_spec, ready, m_index), timeout, probe_environment(),
-        guarded(m_self, [](Instance& self, const ProbeResult& result) {
+    m_probe = Probe::start(m_context.loop, ready, probe_address(*m_spec, ready, m_index), timeout,
+        probe_environment(ready), guarded(m_self, [](Instance& self, const ProbeResult& result) {
             self.m_probe.reset();
             if (self.m_state != InstanceState::Starting)
                 return;
@@ -106,7 +106,7 @@ void Instance::probe_health()
     if (m_state != InstanceState::Running || health.kind == spec::CheckKind::None)
         return;
     m_probe = Probe::start(m_context.loop, health, probe_address(*m_spec, health, m_index),
-        std::chrono::duration_cast<std::chrono::milliseconds>(health.timeout), probe_environment(),
+        std::chrono::duration_cast<std::chrono::milliseconds>(health.timeout), probe_environment(health),
         guarded(m_self, [](Instance& self, const ProbeResult& result) {
             self.m_probe.reset();
             self.on_health_result(result);
@@ -170,14 +170,15 @@ void Instance::ask_replacement(std::string reason)
         restart();
 }
 
-ProbeEnvironment Instance::probe_environment() const
+ProbeEnvironment Instance::probe_environment(const spec::CheckSpec& check) const
 {
     int output = -1;
     if (m_capture) {
         if (auto pipes = m_capture->open())
             output = pipes->first;
     }
-    return ProbeEnvironment{.env = child_environment(), .cwd = m_spec->cwd, .output_fd = output};
+    return ProbeEnvironment{
+        .env = child_environment(), .argv = expand_command(check.argv), .cwd = m_spec->cwd, .output_fd = output};
 }
 
 }  // namespace tend::supervise

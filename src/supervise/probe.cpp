@@ -136,7 +136,7 @@ void Probe::on_response_bytes()
 void Probe::begin_exec(const ProbeEnvironment& environment)
 {
     auto pid = os::spawn({
-        .argv = m_check.argv,
+        .argv = environment.argv,
         .env = environment.env,
         .cwd = environment.cwd,
         .stdout_fd = environment.output_fd,

@@ -25,6 +25,7 @@ struct ProbeResult {
 
 struct ProbeEnvironment {
     std::vector<std::string> env;  // for exec checks
+    std::vector<std::string> argv;  // exec: the check's command with its placeholders expanded
     std::string cwd;
     int output_fd = -1;  // exec checks write here (the group's log)
 };

@@ -18,7 +18,6 @@ Supervisor::Supervisor(Loop& loop, store::EventLog& events, store::LiveProcesses
           .killer = m_killer,
           .attribution = m_attribution,
           .app = m_options.app,
-          .environment = {},
           .on_state_change = [this] { schedule_reconcile(); }}
     , m_self(std::make_shared<Supervisor*>(this))
 {
@@ -69,7 +68,6 @@ Result<spec::Plan> Supervisor::apply(const spec::AppSpec& next)
         }
         sockets.emplace(change.name, prepared.release_value());
     }
-    m_context.environment = next.environment;
     for (const spec::GroupChange& change : plan.groups) {
         switch (change.kind) {
         case spec::ChangeKind::Added: {

@@ -179,8 +179,10 @@ def test_deploys_switch_under_load_and_failed_ones_never_take_over(tend, tmp_pat
     # Rolling back to release 1 under load: its app file comes back too (no `extra`).
     with Load(port) as load:
         load.wait_for_requests(20)
-        tend.run("rollback", check=0, timeout=180)
+        rollback = tend.run("rollback", check=0, timeout=180)
         load.wait_for_requests(30)
+    # Only what the rollback did, not release 1's old fetch and build rows (it rebuilds nothing).
+    assert [line.split()[0] for line in rollback.stdout.splitlines()[:-1]] == ["rollback"], rollback.stdout
     assert load.failures == [], f"{len(load.failures)} of {load.count} failed: {load.failures[:5]}"
     assert get(port) == "v1"
     assert "extra" not in {g["name"] for g in tend.status()["groups"]}
@@ -190,8 +192,8 @@ def test_deploys_switch_under_load_and_failed_ones_never_take_over(tend, tmp_pat
 
     # Every step of every deploy is recorded with its outcome and duration.
     steps = releases(tend)[2]["steps"]
-    assert [s["kind"] for s in steps if s["kind"] != "fetch"] == ["resolve", "checkout", "checkout", "shared",
-                                                                    "check", "load", "switch"]
+    assert [s["kind"] for s in steps if s["kind"] != "fetch"] == ["resolve", "checkout", "checkout", "steps",
+                                                                    "shared", "check", "load", "switch"]
     assert all(s["outcome"] == "ok" and s["duration_ms"] is not None for s in steps)
     # The scheduled job fired through all of it, each fire once.
     runs = json.loads(tend.run("history", "tick", "--json", "-n", "1000", check=0).stdout)["runs"]
@@ -243,7 +245,7 @@ def test_each_bad_release_ends_its_deploy_with_a_clear_reason(tend, simple):
 
     # --plan fetches and reads the release, shows what would change, and changes nothing.
     plan = tend.run("deploy", "--plan", check=0).stdout
-    assert "~ worker (changed): cwd changed" in plan and "~ job ingest (changed)" in plan, plan
+    assert "~ worker (changed): new release code\n" in plan and "~ job ingest (changed): new release code" in plan, plan
     assert list(releases(tend)) == [1]
     wait_until(lambda: os.listdir(tend.home / "e2e" / "releases") == [os.path.basename(releases(tend)[1]["directory"])],
                10, "the plan's checkout to go")
@@ -281,7 +283,7 @@ def test_each_bad_release_ends_its_deploy_with_a_clear_reason(tend, simple):
     repo.write("uploads", "a file where a shared directory goes\n")
     repo.commit("a shared path that is a file")
     result = deploy(tend, expect=1)
-    assert 'shared path "uploads" is a file in the repository' in result.stderr, result.stderr
+    assert 'shared path "uploads": it is a file in the repository but a directory in ' in result.stderr, result.stderr
 
     tend.write(simple_app_file(repo.path, source=tend.root / "no-such-repo"))
     tend.run("apply", check=0)
@@ -317,7 +319,7 @@ def test_one_deploy_at_a_time_and_a_killed_daemon_fails_the_deploy(tend, simple)
         assert second.returncode == 1
         assert "deploy 2 in progress since" in second.stderr and "(build)" in second.stderr, second.stderr
         refused = tend.run("apply")
-        assert "deploy 2 in progress" in refused.stderr
+        assert refused.returncode == 1 and "deploy 2 in progress" in refused.stderr, refused
         daemon = tend.status()["daemon"]["pid"]
         os.kill(daemon, signal.SIGKILL)
         wait_until(lambda: not alive(daemon), 10, "the daemon to die")
@@ -380,3 +382,226 @@ def test_a_build_that_fills_the_disk_fails_and_gives_the_space_back(tend, tmp_pa
     finally:
         tend.run("down", timeout=60)
         subprocess.run(["umount", "-l", str(releases_dir)], check=False)
+
+
+def test_a_symlink_in_the_repository_never_leads_outside_the_release(tend, tmp_path):
+    # F10: a committed `a -> VICTIM` with shared = ["a/data"] made the deploy run
+    # `rm -rf releases/1-.../a/data`, deleting VICTIM/data, and link it to shared/.
+    victim = tmp_path / "victim"
+    (victim / "data").mkdir(parents=True)
+    (victim / "data" / "file.txt").write_text("precious\n")
+    repo = Repo(tmp_path / "repo")
+    os.symlink(victim, repo.path / "a")
+    repo.write("tend.toml", 'app = "e2e"\n[process.web]\ncommand = ["sleep", "1000"]\n')
+    repo.commit("v1")
+    tend.write(f'app = "e2e"\n[process.web]\ncommand = ["sleep", "1000"]\n[deploy]\nsource = "{repo.path}"\n'
+               'shared = ["a/data"]\n')
+    up = tend.run("up", timeout=120)
+    tend.daemon_pids.add(tend.status()["daemon"]["pid"])
+    assert up.returncode == 1, up
+    assert 'shared path "a/data": in the repository, a/data: "a" is a symlink' in up.stderr, up.stderr
+    assert (victim / "data" / "file.txt").read_text() == "precious\n"
+    assert sorted(os.listdir(victim)) == ["data"] and not os.path.islink(victim / "data")
+    release = releases(tend)[1]
+    assert release["state"] == "failed" and '"a" is a symlink' in release["error"], release
+    assert [s["kind"] for s in release["steps"] if s["outcome"] == "failed"] == ["shared"]
+    assert not (tend.home / "e2e" / "shared" / "a").exists()
+
+
+def steps_app_file(repo, deploy=""):
+    return f"""
+app = "e2e"
+[process.worker]
+command = ["sleep", "1000"]
+
+[deploy]
+source = "{repo}"
+{deploy}
+"""
+
+
+def hook(name):
+    return f'"sh -c \'echo {name} >> $TEND_SHARED/hooks.txt\'"'
+
+
+def test_steps_come_from_the_release_being_deployed(tend, tmp_path):
+    # B5: a check added in commit N ran first when deploying N+1; deploying an
+    # old branch changed the next deploy's steps; `tend apply` of the host's
+    # file silently replaced the repository's `release` hook.
+    repo = Repo(tmp_path / "repo")
+    repo.write("tend.toml", steps_app_file(repo.path, f"release = [{hook('v1')}]"))
+    repo.commit("v1")
+    repo.git("branch", "old")
+    host = steps_app_file(repo.path, f"release = [{hook('host')}]")
+    tend.write(host)
+    tend.up()
+    hooks = tend.home / "e2e" / "shared" / "hooks.txt"
+    assert hooks.read_text().split() == ["v1"]
+
+    failing_check = '"sh -c \'echo check-v2 >> $TEND_SHARED/hooks.txt; exit 1\'"'
+    repo.write("tend.toml", steps_app_file(repo.path, f"check = [{failing_check}]\nrelease = [{hook('v2')}]"))
+    v2 = repo.commit("v2 adds a check that fails")
+    plan = tend.run("deploy", "--plan", check=0).stdout
+    assert plan.startswith(f"main is {v2}\nsteps from {v2[:12]}:tend.toml:\n  check    sh -c 'echo check-v2"), plan
+    assert "  release  sh -c 'echo v2 >>" in plan, plan
+    result = deploy(tend, expect=1)
+    assert "check failed (exit 1)" in result.stderr, result.stderr
+    assert hooks.read_text().split() == ["v1", "check-v2"], "a plan runs no check"
+
+    # An old branch deploys with its own steps, and the next deploy of main runs main's again.
+    deploy(tend, "old")
+    assert hooks.read_text().split()[-1] == "v1"
+    result = deploy(tend, expect=1)
+    assert "check failed (exit 1)" in result.stderr, result.stderr
+
+    # The host's file, applied again, says where to fetch from; its hook never replaces the release's.
+    applied = tend.run("apply", check=0).stdout
+    assert "build, check, release and shared come from the [deploy] of each release's own tend.toml" in applied
+    repo.write("tend.toml", steps_app_file(repo.path, f"release = [{hook('v3')}]"))
+    repo.commit("v3")
+    deploy(tend)
+    assert hooks.read_text().split()[-1] == "v3"
+
+    # A commit whose tend.toml has no [deploy] is made ready with the host's steps, and says so.
+    repo.write("tend.toml", 'app = "e2e"\n[process.worker]\ncommand = ["sleep", "1000"]\n')
+    v4 = repo.commit("v4 without [deploy]")
+    result = deploy(tend)
+    assert f"from {tend.app_dir / 'tend.toml'} ({v4[:12]}:tend.toml has no [deploy])" in result.stdout, result.stdout
+    assert hooks.read_text().split()[-1] == "host"
+
+    # A daemon started again (as a systemd unit does) resumes the live release's own file
+    # and still takes where to fetch from, and the fallback steps, from the host's file.
+    tend.run("down", check=0)
+    tend.write(steps_app_file(repo.path, f"release = [{hook('host-edited')}]"))
+    daemon = subprocess.Popen([BINARY, "daemon", "--app", "e2e", "--resume"], cwd=tend.app_dir, env=tend.env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tend.daemon_pids.add(daemon.pid)
+    wait_until(lambda: tend.run("status").returncode == 0, 15, "the daemon to resume")
+    assert tend.status()["file"] == releases(tend)[6]["file"]
+    repo.write("tend.toml", 'app = "e2e"\n[process.worker]\ncommand = ["sleep", "1000"]\n# v5\n')
+    repo.commit("v5 without [deploy]")
+    deploy(tend)
+    assert hooks.read_text().split()[-1] == "host-edited"
+    tend.run("down", check=0)
+    daemon.wait(timeout=30)
+
+
+def test_the_default_ref_is_the_remotes_default_branch(tend, tmp_path):
+    # UX 22: `ref` unset meant "main", and a repository whose default branch is master said unknown ref "main".
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git = ["git", "-C", str(repo), "-c", "user.name=tend", "-c", "user.email=tend@localhost"]
+    subprocess.run([*git, "init", "-q", "-b", "master"], check=True)
+    (repo / "tend.toml").write_text('app = "e2e"\n[process.worker]\ncommand = ["sleep", "1000"]\n')
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "v1"], check=True)
+    tend.write(f'app = "e2e"\n[process.worker]\ncommand = ["sleep", "1000"]\n[deploy]\nsource = "{repo}"\n')
+    tend.up()
+    assert releases(tend)[1]["ref"] == "master" and releases(tend)[1]["state"] == "live"
+    # The remote's HEAD is asked each time: a new default branch is followed.
+    subprocess.run([*git, "checkout", "-q", "-b", "trunk"], check=True)
+    deploy(tend)
+    assert releases(tend)[2]["ref"] == "trunk"
+
+
+def test_deploy_steps_expand_placeholders_and_get_the_environment(tend, tmp_path):
+    # B7: `{env}` in a deploy step became an empty string, and was printed unexpanded.
+    repo = Repo(tmp_path / "repo")
+    step = '"sh -c \'echo {env} {app} $TEND_ENV $TEND_APP > $TEND_SHARED/step.txt\'"'
+    text = f"""
+app = "e2e"
+[process.worker]
+command = ["sh", "-c", "echo {{env}} $TEND_ENV $TEND_APP > $TEND_SHARED/../worker.txt; exec sleep 1000"]
+env = {{ TEND_SHARED = "{tend.home / 'e2e' / 'shared'}" }}
+[deploy]
+source = "{repo.path}"
+build = [{step}]
+[environment.live]
+process.worker.instances = 1
+"""
+    repo.write("tend.toml", text)
+    repo.commit("v1")
+    tend.write(text)
+    tend.up("--env", "live")
+    home = tend.home / "e2e"
+    assert (home / "shared" / "step.txt").read_text() == "live e2e live e2e\n"
+    build = [s for s in releases(tend)[1]["steps"] if s["kind"] == "build"][0]
+    assert build["command"] == "sh -c 'echo live e2e $TEND_ENV $TEND_APP > $TEND_SHARED/step.txt'", build
+    wait_until(lambda: (home / "worker.txt").exists() and (home / "worker.txt").read_text(), 15, "the worker to write")
+    assert (home / "worker.txt").read_text() == "live live e2e\n"
+
+
+def test_a_shared_file_is_linked_as_a_file(tend, tmp_path):
+    # B8: shared = ["settings.py"] made a directory, so the app crash-looped.
+    repo = Repo(tmp_path / "repo")
+    text = f"""
+app = "e2e"
+[process.app]
+command = ["sh", "-c", "cat settings.py > ../../seen.txt; exec sleep 1000"]
+[deploy]
+source = "{repo.path}"
+shared = ["settings.py"]
+"""
+    repo.write("tend.toml", text)
+    repo.write("settings.py", "SECRET = 'default'\n")
+    repo.commit("v1 with a default settings.py")
+    tend.write(text)
+    tend.up()
+    home = tend.home / "e2e"
+    seen = home / "seen.txt"
+    wait_until(lambda: seen.exists() and seen.read_text(), 15, "the app to read its settings")
+    assert seen.read_text() == "SECRET = 'default'\n"
+    assert (home / "shared" / "settings.py").read_text() == "SECRET = 'default'\n", "seeded from the repository"
+    live = releases(tend)[1]["directory"]
+    assert os.readlink(os.path.join(live, "settings.py")) == str(home / "shared" / "settings.py")
+    assert "seeded" in [s for s in releases(tend)[1]["steps"] if s["kind"] == "shared"][0]["detail"]
+
+    # The host's copy is kept: a new default in the repository does not replace it.
+    (home / "shared" / "settings.py").write_text("SECRET = 'host'\n")
+    seen.unlink()
+    repo.write("settings.py", "SECRET = 'new default'\n")
+    repo.commit("v2")
+    deploy(tend)
+    wait_until(lambda: seen.exists() and seen.read_text(), 15, "the new release to read its settings")
+    assert seen.read_text() == "SECRET = 'host'\n"
+
+
+def test_commands_a_build_creates_are_checked_after_the_build(tend, tmp_path):
+    # B6 (the deploy side): a release's command made by its build is found after the build; one the
+    # build does not make fails the deploy with file:line:col, and nothing switches.
+    repo = Repo(tmp_path / "repo")
+    make = '"sh -c \'mkdir -p bin && printf \\"#!/bin/sh\\\\nexec sleep 1000\\\\n\\" > bin/serve && chmod +x bin/serve\'"'
+
+    def release_file(build):
+        return f'app = "e2e"\n[process.web]\ncommand = "bin/serve"\n[deploy]\nsource = "{repo.path}"\nbuild = [{build}]\n'
+
+    repo.write("tend.toml", release_file(make))
+    repo.commit("v1: the build makes bin/serve")
+    tend.write(f'app = "e2e"\n[deploy]\nsource = "{repo.path}"\n')
+    tend.up()
+    web = tend.wait_state("web.0", "running")["pid"]
+    repo.write("tend.toml", release_file('"true"'))
+    repo.commit("v2: the build makes nothing")
+    result = deploy(tend, expect=1)
+    assert "/tend.toml:3:11: command: \"bin/serve\" not found" in result.stderr, result.stderr
+    assert releases(tend)[1]["state"] == "live" and releases(tend)[2]["state"] == "failed"
+    assert tend.instance("web.0")["pid"] == web
+
+
+def test_deploy_says_only_why_it_cannot_begin(tend):
+    # UX 3: `tend --app X deploy` with a daemon that has no app file printed "deploying" and then why not.
+    daemon = subprocess.Popen([BINARY, "daemon", "--app", "e2e"], cwd=tend.root, env=tend.env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tend.daemon_pids.add(daemon.pid)
+    wait_until(lambda: tend.run("--app", "e2e", "status").returncode == 0, 15, "the daemon")
+    result = tend.run("--app", "e2e", "deploy")
+    assert result.returncode == 2, result
+    assert "no app file applied yet" in result.stderr and result.stdout == "", result
+    # UX 2: with no [deploy], `tend deploy` printed the error and "deploying; output in ...".
+    tend.write('app = "e2e"\n[process.web]\ncommand = ["sleep", "1000"]\n')
+    tend.up()
+    result = tend.run("deploy")
+    assert result.returncode == 2, result
+    assert "has no [deploy] table" in result.stderr and result.stdout == "", result
+    tend.run("down", check=0)
+    daemon.wait(timeout=30)
