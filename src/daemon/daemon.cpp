@@ -23,6 +23,7 @@
 #include "store/items.h"
 #include "store/releases.h"
 #include "store/runs.h"
+#include "supervise/leftovers.h"
 #include "supervise/process_tree.h"
 #include "supervise/supervisor.h"
 
@@ -155,24 +156,9 @@ private:
         return Ok{};
     }
 
-    // A daemon that was killed leaves its instances running without a
-    // supervisor; they are ended so the new daemon starts from a known state.
-    void end_leftovers()
-    {
-        auto leftovers = m_live->all();
-        if (!leftovers)
-            return;
-        for (const store::LiveProcess& process : *leftovers) {
-            auto info = os::read_process(static_cast<pid_t>(process.pid));
-            if (!info || info->start_ticks != static_cast<std::uint64_t>(process.start_ticks))
-                continue;
-            (void)os::send_group_signal(static_cast<pid_t>(process.pid), SIGKILL);
-            (void)os::send_signal(static_cast<pid_t>(process.pid), SIGKILL);
-            m_events->record(process.instance, "leftover-killed",
-                fmt::format("pid {} was left running by a daemon that did not stop cleanly", process.pid));
-        }
-        (void)m_live->clear();
-    }
+    // A daemon that was killed leaves its runs going without a supervisor;
+    // they are ended so the new daemon starts from a known state.
+    void end_leftovers() { (void)supervise::end_leftovers(*m_live, *m_events); }
 
     Result<void> initial_apply()
     {

@@ -211,7 +211,11 @@ void Instance::spawn()
     m_context.loop.watch_child(
         m_pid, guarded(m_self, [](Instance& self, const os::ExitStatus& exit) { self.on_exit(exit); }));
     auto start_ticks = os::read_process(m_pid).value_or(os::ProcessInfo{}).start_ticks;
-    (void)m_context.live.add({m_name, m_pid, static_cast<std::int64_t>(start_ticks)});
+    (void)m_context.live.add({.run_id = m_run_id,
+        .name = m_name,
+        .pid = m_pid,
+        .start_ticks = static_cast<std::int64_t>(start_ticks),
+        .started_us = to_micros(*m_started_wall)});
     m_context.events.record(m_name, "started", fmt::format("pid {}: {}", m_pid, join_command(options.argv)));
     m_health_failures = 0;
     m_replacement_asked = false;
@@ -249,7 +253,10 @@ void Instance::on_exit(const os::ExitStatus& exit)
         m_capture->drain();
     m_main_exited = true;
     m_last_exit = exit.describe();
-    (void)m_context.live.remove(m_name);
+    m_cpu_percent = 0;
+    m_rss_bytes = 0;
+    m_processes = 0;
+    (void)m_context.live.remove(m_run_id);
     m_context.events.record(
         m_name, "exited", fmt::format("pid {} {} after {}", exit.pid, m_last_exit, format_duration(ran_for())));
     cancel_timers();
