@@ -173,6 +173,9 @@ void Capture::consume_general(Channel& channel, std::string_view data, std::stri
             }
             emit(channel, whole, false, out, lines);
             channel.unfinished.clear();
+            // The flush timer was for this line: a line begun after it gets its own delay.
+            if (channel.flush_timer != 0)
+                m_loop.cancel_timer(std::exchange(channel.flush_timer, 0));
             continue;
         }
         while (line.size() > max_line) {
