@@ -89,7 +89,9 @@ private:
         TRY(os::become_subreaper());
         end_leftovers();
         m_supervisor = std::make_unique<supervise::Supervisor>(*m_loop, *m_events, *m_live,
-            supervise::SupervisorOptions{.app = m_options.app, .log_directory = m_paths.log_directory});
+            supervise::SupervisorOptions{.app = m_options.app,
+                .log_directory = m_paths.log_directory,
+                .runtime_directory = runtime_directory(m_paths)});
         m_runs = std::make_unique<store::Runs>(*m_db);
         m_scheduler = std::make_unique<schedule::Scheduler>(
             m_supervisor->context(), *m_runs, schedule::SchedulerOptions{.log_directory = m_paths.log_directory});
@@ -141,6 +143,14 @@ private:
         TRY(m_events->flush());
         say(fmt::format("daemon for {} running, pid {}, socket {}", m_options.app, os::self_pid(), m_paths.socket));
         return Ok{};
+    }
+
+    // Beside the control socket: "/run/tend/APP.run", "STATE/tend.run".
+    static std::string runtime_directory(const api::AppPaths& paths)
+    {
+        std::string base
+            = paths.socket.ends_with(".sock") ? paths.socket.substr(0, paths.socket.size() - 5) : paths.socket;
+        return base + ".run";
     }
 
     // The daemon's own diagnostics (its stderr, whoever writes it) become

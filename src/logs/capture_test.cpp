@@ -138,6 +138,29 @@ TEST_F(CaptureTest, ALineCompletedByTheNextReadIsOneRecordWhateverTimerRanBefore
     EXPECT_EQ(lines("web"), (std::vector<std::string>{"web.0 out: a", "web.0 out: b"}));
 }
 
+TEST_F(CaptureTest, QuotesTheLastLinesOfTheStreamWrittenLast)
+{
+    LogFile file(*m_loop, m_dir.string(), "web", RotationPolicy{});
+    ASSERT_TRUE(file.open());
+    Capture capture(*m_loop, file, "web.0");
+    auto fds = capture.open();
+    ASSERT_TRUE(fds);
+    EXPECT_TRUE(capture.last_lines(3).empty());
+    ASSERT_TRUE(os::write_all(fds->first, "booting\nloading app\n"));
+    read_once();
+    ASSERT_TRUE(os::write_all(fds->second,
+        "Traceback (most recent call last):\n  File \"app.py\", line 1\n\n"
+        "ModuleNotFoundError: No module named 'x'\a\r\n"));
+    read_once();
+    EXPECT_EQ(capture.last_lines(2, 20), (std::vector<std::string>{"  File \"app.py\", lin", "ModuleNotFoundError:"}));
+    EXPECT_EQ(capture.last_lines(1), (std::vector<std::string>{"ModuleNotFoundError: No module named 'x'\\x07"}));
+    capture.forget_last_lines();
+    EXPECT_TRUE(capture.last_lines(3).empty());
+    ASSERT_TRUE(os::write_all(fds->first, "a new run"));
+    read_once();
+    EXPECT_EQ(capture.last_lines(3), (std::vector<std::string>{"a new run"}));
+}
+
 TEST_F(CaptureTest, RotatesAndKeepsWithinLimits)
 {
     RotationPolicy policy{.max_size = 4096, .keep = 3, .compress = false};

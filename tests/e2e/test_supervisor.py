@@ -4,11 +4,12 @@ import os
 import signal
 import sqlite3
 import stat
+import subprocess
 import time
 import urllib.request
 import uuid
 
-from conftest import APPS, alive, pids_with_marker, wait_until
+from conftest import APPS, BINARY, alive, pids_with_marker, wait_until
 from test_zero_downtime import free_port
 
 BASIC = """
@@ -80,7 +81,10 @@ max_backoff = "400ms"
     assert member["last_exit"] == "exit 3"
     before = member["restarts"]
     wait_until(lambda: tend.instance("crasher.0")["restarts"] > before, 5, "another retry at the cap")
-    tend.run("restart", "crasher", check=0)
+    # The restart itself fails, and says why: the instance's last output.
+    result = tend.run("restart", "crasher", check=1)
+    assert "crasher.0 never became ready: exited before it was ready (exit 3)" in result.stderr, result.stderr
+    assert "last output: boom" in result.stderr, result.stderr
     assert tend.instance("crasher.0")["restarts"] <= 1
     assert (tend.home / "e2e" / "logs" / "crasher.log").read_text().count("boom") >= 3
 
@@ -347,3 +351,29 @@ def test_a_stopped_instance_shows_no_memory_or_cpu(tend):
     member = tend.instance("worker.0")
     assert member["state"] == "stopped" and member["pid"] == 0
     assert member["rss_bytes"] == 0 and member["cpu_percent"] == 0 and member["processes"] == 0, member
+
+
+def test_a_rolling_replacement_marks_the_old_and_the_new_instance(tend):
+    # Issue 13 item 27: two rows named web.0 both read `running`.
+    tend.write("""
+app = "e2e"
+[process.web]
+command = ["sleep", "1000"]
+ready = { exec = ["test", "-e", "go"], every = "100ms" }
+""")
+    (tend.app_dir / "go").write_text("")
+    tend.up()
+    old = tend.wait_state("web.0", "running")["pid"]
+    (tend.app_dir / "go").unlink()
+    restart = subprocess.Popen([BINARY, "restart", "web"], cwd=tend.app_dir, env=tend.env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rows = wait_until(lambda: len(m := [m for g in tend.status()["groups"] for m in g["members"]]) == 2 and m, 15,
+                      "a successor")
+    roles = {m["pid"]: m["rollout"] for m in rows}
+    assert roles[old] == "old", rows
+    assert [m["rollout"] for m in rows if m["pid"] != old] == ["new"], rows
+    (tend.app_dir / "go").write_text("")
+    wait_until(lambda: len(rows := tend.status()["groups"][0]["members"]) == 1 and rows[0]["pid"] != old, 20,
+               "the switch")
+    assert tend.status()["groups"][0]["members"][0]["rollout"] is None
+    assert restart.wait(timeout=30) == 0
