@@ -3,6 +3,7 @@ running processes as another user."""
 
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import APPS, alive, wait_until
+from conftest import APPS, BINARY, alive, wait_until
 
 
 @pytest.fixture
@@ -138,3 +139,48 @@ def test_another_user_cannot_reach_a_notify_socket(tend):
     finally:
         tend.cleanup()
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.mark.skipif(not shutil.which("gunicorn"), reason="gunicorn is installed by scripts/deps.sh test")
+def test_a_daemon_killed_mid_deploy_comes_back_with_the_live_release_and_no_orphan(tend, tmp_path):
+    # Issue 13 item 0 (F2): killed during a switch, the next daemon left the old
+    # release's instances running (holding the port) and its own crash-looped.
+    from test_deploys import RELEASE_APP, Repo, get, releases, web_app_file
+    from test_zero_downtime import free_port
+    port = free_port()
+    repo = Repo(tmp_path / "repo")
+    for name in ("wsgi.py", "worker.py", "job.py", "check.py"):
+        shutil.copy(RELEASE_APP / name, repo.path / name)
+    shutil.copy(APPS / "silent.py", repo.path / "silent.py")
+    repo.write("version.txt", "v1\n")
+    repo.write("tend.toml", web_app_file(port, repo.path))
+    repo.commit("v1")
+    tend.write(web_app_file(port, repo.path))
+    tend.up()
+    assert get(port) == "v1"
+    # Release 2's web never says READY=1: its successor waits out a long deadline.
+    never = re.sub(r"(\[process\.web\]\ncommand = )\[[^\n]*\]", r'\1["python3", "silent.py"]',
+                   web_app_file(port, repo.path))
+    never = re.sub(r'ready = \{ notify = true, timeout = "[^"]*" \}', 'ready = { notify = true, timeout = "300s" }', never)
+    assert "silent.py" in never and '"300s"' in never
+    repo.write("version.txt", "v2\n")
+    repo.write("tend.toml", never)
+    repo.commit("v2: web never ready")
+    deploying = subprocess.Popen([BINARY, "deploy"], cwd=tend.app_dir, env=tend.env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: any(m["name"].startswith("web.") and m["state"] == "starting" and m["pid"]
+                               for g in tend.status()["groups"] for m in g["members"]),
+                   120, "the switch to start a new web instance")
+        running = {m["pid"] for g in tend.status()["groups"] for m in g["members"] if m["pid"]}
+        daemon = tend.status()["daemon"]["pid"]
+        os.kill(daemon, signal.SIGKILL)
+        wait_until(lambda: not alive(daemon), 10, "the daemon to die")
+    finally:
+        deploying.wait(timeout=60)
+    tend.up()
+    wait_until(lambda: not any(alive(pid) for pid in running), 15, "every leftover to be ended")
+    for index in range(2):
+        tend.wait_state(f"web.{index}", "running", timeout=30)
+    assert get(port) == "v1"
+    assert releases(tend)[2]["state"] == "failed"
