@@ -68,6 +68,9 @@ json instance_json(const supervise::InstanceStatus& status, WallTime now)
         {"retry_in_ms", nullptr},
         {"status_text", status.status_text},
         {"health_failures", status.health_failures},
+        {"rollout",
+            status.rollout == supervise::RolloutRole::None ? json(nullptr)
+                                                           : json(supervise::to_string(status.rollout))},
     };
     if (status.started_at) {
         out["started_at"] = format_wall_time(*status.started_at);

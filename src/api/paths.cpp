@@ -44,7 +44,9 @@ Result<void> create_directories(const AppPaths& paths)
     TRY(os::make_directories(paths.state_directory, 0700));
     TRY(os::make_directories(paths.log_directory, 0750));
     std::string socket_directory = paths.socket.substr(0, paths.socket.rfind('/'));
-    TRY(os::make_directories(socket_directory, 0700));
+    // A runtime directory of its own (not the state directory) is searchable, so
+    // an instance switched to another user reaches its notify socket (0600, its own).
+    TRY(os::make_directories(socket_directory, socket_directory == paths.state_directory ? 0700 : 0711));
     return Ok{};
 }
 

@@ -25,6 +25,7 @@
 #include "store/items.h"
 #include "store/releases.h"
 #include "store/runs.h"
+#include "supervise/leftovers.h"
 #include "supervise/process_tree.h"
 #include "supervise/supervisor.h"
 
@@ -103,7 +104,9 @@ private:
         TRY(os::become_subreaper());
         end_leftovers();
         m_supervisor = std::make_unique<supervise::Supervisor>(*m_loop, *m_events, *m_live,
-            supervise::SupervisorOptions{.app = m_options.app, .log_directory = m_paths.log_directory});
+            supervise::SupervisorOptions{.app = m_options.app,
+                .log_directory = m_paths.log_directory,
+                .runtime_directory = runtime_directory(m_paths)});
         m_runs = std::make_unique<store::Runs>(*m_db);
         m_scheduler = std::make_unique<schedule::Scheduler>(
             m_supervisor->context(), *m_runs, schedule::SchedulerOptions{.log_directory = m_paths.log_directory});
@@ -157,6 +160,14 @@ private:
         return Ok{};
     }
 
+    // Beside the control socket: "/run/tend/APP.run", "STATE/tend.run".
+    static std::string runtime_directory(const api::AppPaths& paths)
+    {
+        std::string base
+            = paths.socket.ends_with(".sock") ? paths.socket.substr(0, paths.socket.size() - 5) : paths.socket;
+        return base + ".run";
+    }
+
     // The daemon's own diagnostics (its stderr, whoever writes it) become
     // stamped records in logs/@tend.log, rotated like any group's log.
     Result<void> capture_own_output()
@@ -171,24 +182,9 @@ private:
         return Ok{};
     }
 
-    // A daemon that was killed leaves its instances running without a
-    // supervisor; they are ended so the new daemon starts from a known state.
-    void end_leftovers()
-    {
-        auto leftovers = m_live->all();
-        if (!leftovers)
-            return;
-        for (const store::LiveProcess& process : *leftovers) {
-            auto info = os::read_process(static_cast<pid_t>(process.pid));
-            if (!info || info->start_ticks != static_cast<std::uint64_t>(process.start_ticks))
-                continue;
-            (void)os::send_group_signal(static_cast<pid_t>(process.pid), SIGKILL);
-            (void)os::send_signal(static_cast<pid_t>(process.pid), SIGKILL);
-            m_events->record(process.instance, "leftover-killed",
-                fmt::format("pid {} was left running by a daemon that did not stop cleanly", process.pid));
-        }
-        (void)m_live->clear();
-    }
+    // A daemon that was killed leaves its runs going without a supervisor;
+    // they are ended so the new daemon starts from a known state.
+    void end_leftovers() { (void)supervise::end_leftovers(*m_live, *m_events); }
 
     Result<void> initial_apply()
     {

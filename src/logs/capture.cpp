@@ -1,5 +1,6 @@
 #include "logs/capture.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <span>
@@ -21,6 +22,9 @@ constexpr std::size_t read_size = std::size_t{512} * 1024;
 // which every new pipe of the user gets a single page).
 constexpr int burst_pipe_size = 4 << 20;
 constexpr int reads_per_wakeup = 4;
+
+// What last_lines() can quote from: a few tracebacks (gunicorn: one per worker, then the master's).
+constexpr std::size_t tail_size = std::size_t{16} * 1024;
 
 std::span<char> read_buffer()
 {
@@ -100,6 +104,7 @@ void Capture::read_available(Channel& channel, bool until_empty)
         std::size_t lines = 0;
         out.clear();
         consume(channel, std::string_view(buffer.data(), *n), out, lines);
+        keep_tail(channel, std::string_view(buffer.data(), *n));
         if (!out.empty())
             m_file.append(out, lines);
         if (*n < buffer.size())
@@ -112,6 +117,56 @@ void Capture::read_available(Channel& channel, bool until_empty)
             flush_unfinished(*raw);
         });
     }
+}
+
+void Capture::keep_tail(Channel& channel, std::string_view data)
+{
+    if (data.size() >= tail_size) {
+        channel.tail.assign(data.substr(data.size() - tail_size));
+    } else {
+        channel.tail.append(data);
+        if (channel.tail.size() > tail_size)
+            channel.tail.erase(0, channel.tail.size() - tail_size);
+    }
+    channel.last_read = ++m_reads;
+}
+
+void Capture::forget_last_lines()
+{
+    for (Channel& channel : m_channels)
+        channel.tail.clear();
+}
+
+std::vector<std::string> Capture::last_lines(std::size_t count, std::size_t width) const
+{
+    const Channel* latest = nullptr;
+    for (const Channel& channel : m_channels) {
+        if (!channel.tail.empty() && (latest == nullptr || channel.last_read > latest->last_read))
+            latest = &channel;
+    }
+    if (latest == nullptr || count == 0)
+        return {};
+    std::string_view text = latest->tail;
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+        text.remove_suffix(1);
+    std::vector<std::string> lines;
+    while (!text.empty() && lines.size() < count) {
+        std::size_t newline = text.rfind('\n');
+        // The first line of a full tail may be cut at its start: it is left out.
+        if (newline == std::string_view::npos && latest->tail.size() >= tail_size)
+            break;
+        std::string_view line = newline == std::string_view::npos ? text : text.substr(newline + 1);
+        text = newline == std::string_view::npos ? std::string_view() : text.substr(0, newline);
+        if (!line.empty() && line.back() == '\r')
+            line.remove_suffix(1);
+        if (line.find_first_not_of(" \t") == std::string_view::npos)
+            continue;
+        std::string escaped;
+        append_escaped(escaped, line.substr(0, width));
+        lines.push_back(std::move(escaped));
+    }
+    std::reverse(lines.begin(), lines.end());
+    return lines;
 }
 
 void Capture::consume(Channel& channel, std::string_view data, std::string& out, std::size_t& lines)
@@ -173,6 +228,9 @@ void Capture::consume_general(Channel& channel, std::string_view data, std::stri
             }
             emit(channel, whole, false, out, lines);
             channel.unfinished.clear();
+            // The flush timer was for this line: a line begun after it gets its own delay.
+            if (channel.flush_timer != 0)
+                m_loop.cancel_timer(std::exchange(channel.flush_timer, 0));
             continue;
         }
         while (line.size() > max_line) {

@@ -13,6 +13,7 @@
 #include <array>
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "logs/log_file.h"
 #include "loop/loop.h"
@@ -37,6 +38,14 @@ public:
     Result<std::pair<int, int>> open();
     void drain();
 
+    // The last lines read (up to `count`, each at most `width` bytes, escaped
+    // as in the log) of the stream written to last: what an error message
+    // quotes when the process failed ("ModuleNotFoundError: ..."). Empty when
+    // nothing was read. Call drain() first to include what is still in the pipes.
+    [[nodiscard]] std::vector<std::string> last_lines(std::size_t count, std::size_t width = 300) const;
+    // Starts last_lines() afresh: a new run of the process begins.
+    void forget_last_lines();
+
 private:
     struct Channel {
         Stream stream;
@@ -46,9 +55,12 @@ private:
         TimerId flush_timer = 0;
         int capacity = 0;  // the pipe's buffer size
         bool grown = false;  // grown once, after it was found full
+        std::string tail;  // the last bytes read, for last_lines()
+        std::uint64_t last_read = 0;  // when it was read last, in reads of this capture
     };
 
     void read_available(Channel& channel, bool until_empty);
+    void keep_tail(Channel& channel, std::string_view data);
     void consume(Channel& channel, std::string_view data, std::string& out, std::size_t& lines);
     // Whole printable lines from the front of data; returns what is left.
     std::string_view consume_plain(Channel& channel, std::string_view data, std::string& out, std::size_t& lines);
@@ -61,6 +73,7 @@ private:
     LogFile& m_file;
     std::string m_instance;
     std::array<Channel, 2> m_channels{Channel{Stream::Out}, Channel{Stream::Err}};
+    std::uint64_t m_reads = 0;
     Stamper m_stamper;
     WallTime m_now;
     WallTime m_prefix_time;

@@ -14,6 +14,23 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+// Time that moves only when the test says so; the loop's timerfd still wakes
+// it on real time, and then fires the timers due by this clock.
+class ManualClock final : public os::Clock {
+public:
+    [[nodiscard]] WallTime wall_now() const override { return m_wall; }
+    [[nodiscard]] MonoTime mono_now() const override { return m_mono; }
+    void advance(std::chrono::milliseconds by)
+    {
+        m_wall += by;
+        m_mono += by;
+    }
+
+private:
+    WallTime m_wall = os::SystemClock().wall_now();
+    MonoTime m_mono = os::SystemClock().mono_now();
+};
+
 class CaptureTest : public ::testing::Test {
 protected:
     void SetUp() override { m_loop = Loop::create(m_clock).release_value(); }
@@ -90,6 +107,58 @@ TEST_F(CaptureTest, ALineCutByOneReadIsCompletedByTheNext)
     ASSERT_TRUE(os::write_all(fds->first, "\n"));
     read_once();
     EXPECT_EQ(lines("web").back(), "web.0 out: six");
+}
+
+// Issue 13 item 19: the flush timer of a line completed by a later read kept
+// running, and cut whatever line was unfinished when it fired, however young.
+TEST_F(CaptureTest, ALineCompletedByTheNextReadIsOneRecordWhateverTimerRanBefore)
+{
+    ManualClock clock;
+    auto loop = Loop::create(clock).release_value();
+    LogFile file(*loop, m_dir.string(), "web", RotationPolicy{});
+    ASSERT_TRUE(file.open());
+    Capture capture(*loop, file, "web.0");
+    auto fds = capture.open();
+    ASSERT_TRUE(fds);
+    auto read_once = [&] {
+        loop->defer([&] { loop->stop(); });
+        loop->run();
+    };
+    ASSERT_TRUE(os::write_all(fds->first, "a"));
+    read_once();  // "a" is unfinished: its flush is due in 200ms
+    clock.advance(150ms);
+    ASSERT_TRUE(os::write_all(fds->first, "\nb"));
+    read_once();  // "a" is complete; "b" begins, 150ms into a's delay
+    clock.advance(100ms);
+    // Runs the timers due by now: a's flush would have been, b's is not.
+    loop->add_timer(0ms, [&] { loop->stop(); });
+    loop->run();
+    ASSERT_TRUE(os::write_all(fds->first, "\n"));
+    read_once();
+    EXPECT_EQ(lines("web"), (std::vector<std::string>{"web.0 out: a", "web.0 out: b"}));
+}
+
+TEST_F(CaptureTest, QuotesTheLastLinesOfTheStreamWrittenLast)
+{
+    LogFile file(*m_loop, m_dir.string(), "web", RotationPolicy{});
+    ASSERT_TRUE(file.open());
+    Capture capture(*m_loop, file, "web.0");
+    auto fds = capture.open();
+    ASSERT_TRUE(fds);
+    EXPECT_TRUE(capture.last_lines(3).empty());
+    ASSERT_TRUE(os::write_all(fds->first, "booting\nloading app\n"));
+    read_once();
+    ASSERT_TRUE(os::write_all(fds->second,
+        "Traceback (most recent call last):\n  File \"app.py\", line 1\n\n"
+        "ModuleNotFoundError: No module named 'x'\a\r\n"));
+    read_once();
+    EXPECT_EQ(capture.last_lines(2, 20), (std::vector<std::string>{"  File \"app.py\", lin", "ModuleNotFoundError:"}));
+    EXPECT_EQ(capture.last_lines(1), (std::vector<std::string>{"ModuleNotFoundError: No module named 'x'\\x07"}));
+    capture.forget_last_lines();
+    EXPECT_TRUE(capture.last_lines(3).empty());
+    ASSERT_TRUE(os::write_all(fds->first, "a new run"));
+    read_once();
+    EXPECT_EQ(capture.last_lines(3), (std::vector<std::string>{"a new run"}));
 }
 
 TEST_F(CaptureTest, RotatesAndKeepsWithinLimits)

@@ -7,8 +7,10 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -79,6 +81,31 @@ Result<void> send_group_signal(pid_t pgid, int signal)
     if (::kill(-pgid, signal) != 0 && errno != ESRCH)
         return Error::from_errno(fmt::format("kill -{}", pgid));
     return Ok{};
+}
+
+std::size_t await_exits(const std::vector<pid_t>& pids, std::chrono::milliseconds timeout)
+{
+    std::vector<UniqueFd> handles;
+    std::vector<pollfd> waiting;
+    for (pid_t pid : pids) {
+        UniqueFd handle(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+        if (!handle.valid())
+            continue;  // ESRCH: already gone
+        waiting.push_back(pollfd{.fd = handle.get(), .events = POLLIN, .revents = 0});
+        handles.push_back(std::move(handle));
+    }
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!waiting.empty()) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0)
+            break;
+        int ready = ::poll(waiting.data(), waiting.size(), static_cast<int>(left.count()));
+        if (ready < 0 && errno != EINTR)
+            break;
+        // A pidfd becomes readable when its process has ended.
+        std::erase_if(waiting, [](const pollfd& entry) { return (entry.revents & (POLLIN | POLLHUP)) != 0; });
+    }
+    return waiting.size();
 }
 
 Result<void> become_subreaper()

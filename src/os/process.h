@@ -36,6 +36,12 @@ Result<void> send_signal(pid_t pid, int signal);
 // Sends `signal` to every member of process group pgid; ESRCH is not an error.
 Result<void> send_group_signal(pid_t pgid, int signal);
 
+// Waits until every process in `pids` has ended (a pidfd each, polled
+// together; it works for processes that are not this one's children), for at
+// most `timeout`. Pids already gone count as ended. Returns how many still ran
+// at the deadline.
+std::size_t await_exits(const std::vector<pid_t>& pids, std::chrono::milliseconds timeout);
+
 // Makes this process a child subreaper: orphaned descendants are re-parented
 // to it instead of to init, so it sees and reaps them.
 Result<void> become_subreaper();

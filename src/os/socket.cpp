@@ -154,7 +154,7 @@ Result<UniqueFd> listen_tcp(const std::string& host, int port, int backlog)
     return fd;
 }
 
-Result<UniqueFd> listen_unix_stream(const std::string& path, int backlog)
+Result<UniqueFd> listen_unix_stream(const std::string& path, int backlog, unsigned mode)
 {
     std::string what = fmt::format("listen unix:{}", path);
     auto address = unix_address(path);
@@ -171,7 +171,7 @@ Result<UniqueFd> listen_unix_stream(const std::string& path, int backlog)
         return Error::from_errno(what);
     if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&*address), sizeof *address) != 0)  // NOLINT
         return Error::from_errno(what);
-    ::chmod(path.c_str(), 0666);
+    ::chmod(path.c_str(), mode);
     if (::listen(fd.get(), backlog) != 0)
         return Error::from_errno(what);
     return fd;
@@ -212,33 +212,81 @@ Result<void> connect_result(int fd)
     return Ok{};
 }
 
-Result<UniqueFd> bind_notify_socket(const std::string& name)
+namespace {
+
+// The first directory above `path` that this user cannot search, or empty.
+// Owner, group and other bits only: supplementary groups and ACLs are not consulted.
+std::string unsearchable_directory(const std::string& path, SocketOwner owner)
 {
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    if (name.size() + 1 >= sizeof address.sun_path)
-        return Error("notify socket name too long");
-    // Abstract namespace: a leading NUL, no file, gone with the fd.
-    std::memcpy(address.sun_path + 1, name.data(), name.size());
+    for (std::size_t slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+        std::string directory = path.substr(0, slash);
+        struct stat info {};
+        if (::stat(directory.c_str(), &info) != 0)
+            return directory;
+        mode_t bit = info.st_uid == owner.uid ? S_IXUSR : info.st_gid == owner.gid ? S_IXGRP : S_IXOTH;
+        if ((info.st_mode & bit) == 0)
+            return directory;
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<UniqueFd> bind_notify_socket(const std::string& path, std::optional<SocketOwner> owner)
+{
+    auto address = TRY(unix_address(path));
+    if (owner) {
+        if (std::string blocked = unsearchable_directory(path, *owner); !blocked.empty())
+            return Error(fmt::format("notify socket {}: user {} cannot search {} (make it searchable: chmod o+x {})",
+                path, user_name(owner->uid), blocked, blocked));
+    }
     UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!fd.valid())
         return Error::from_errno("socket");
-    auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0)  // NOLINT
-        return Error::from_errno(fmt::format("bind notify socket @{}", name));
+    int on = 1;
+    if (::setsockopt(fd.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0)
+        return Error::from_errno("setsockopt SO_PASSCRED");
+    ::unlink(path.c_str());
+    mode_t old_mask = ::umask(0177);
+    int bound = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address);  // NOLINT
+    int bind_errno = errno;
+    ::umask(old_mask);
+    if (bound != 0)
+        return Error::from_errno(fmt::format("bind notify socket {}", path), bind_errno);
+    if (::chmod(path.c_str(), 0600) != 0)
+        return Error::from_errno(fmt::format("chmod {}", path));
+    if (owner && ::chown(path.c_str(), owner->uid, owner->gid) != 0)
+        return Error::from_errno(fmt::format("chown {}", path));
     return fd;
 }
 
-Result<std::optional<std::string>> receive_datagram(int fd)
+Result<std::optional<Datagram>> receive_datagram(int fd)
 {
     char buffer[4096];
-    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    iovec vector{.iov_base = buffer, .iov_len = sizeof buffer};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+    msghdr message{};
+    message.msg_iov = &vector;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    ssize_t n = ::recvmsg(fd, &message, MSG_CMSG_CLOEXEC);
     if (n < 0) {
         if (errno == EAGAIN || errno == EINTR)
-            return std::optional<std::string>();
-        return Error::from_errno("recv");
+            return std::optional<Datagram>();
+        return Error::from_errno("recvmsg");
     }
-    return std::optional<std::string>(std::string(buffer, static_cast<std::size_t>(n)));
+    Datagram datagram{.text = std::string(buffer, static_cast<std::size_t>(n))};
+    for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_CREDENTIALS
+            && header->cmsg_len == CMSG_LEN(sizeof(ucred))) {
+            ucred credentials{};
+            std::memcpy(&credentials, CMSG_DATA(header), sizeof credentials);
+            datagram.pid = credentials.pid;
+            datagram.uid = credentials.uid;
+        }
+    }
+    return std::optional<Datagram>(std::move(datagram));
 }
 
 void set_receive_timeout(int fd, std::chrono::milliseconds timeout)

@@ -38,19 +38,36 @@ std::string user_name(uid_t uid);
 Result<UniqueFd> listen_tcp(const std::string& host, int port, int backlog = 1024);
 
 // A listening unix stream socket for an app at `path` (a stale socket file is
-// replaced; any other file there is an error), mode 0666 within its directory.
-Result<UniqueFd> listen_unix_stream(const std::string& path, int backlog = 1024);
+// replaced; any other file there is an error), `mode` (0666) within its directory.
+Result<UniqueFd> listen_unix_stream(const std::string& path, int backlog = 1024, unsigned mode = 0666);
 
 // Begins a non-blocking connect to "HOST:PORT" or "unix:PATH". The fd becomes
 // writable when the connect finishes; connect_result() then says how.
 Result<UniqueFd> start_connect(const std::string& address);
 Result<void> connect_result(int fd);
 
-// A datagram socket in the abstract namespace ("@NAME" in NOTIFY_SOCKET) that
-// receives systemd notify messages; it also asks for the sender's credentials.
-Result<UniqueFd> bind_notify_socket(const std::string& name);
-// One datagram, or nullopt when none is waiting.
-Result<std::optional<std::string>> receive_datagram(int fd);
+// Who may send to a notify socket: the socket file's owner (the daemon's user,
+// or under root the instance's user and group).
+struct SocketOwner {
+    uid_t uid;
+    gid_t gid;
+};
+
+// A datagram socket bound at `path` for systemd notify messages (a stale
+// socket file there is replaced). The file has mode 0600 and, with `owner`,
+// belongs to that user, so only it (and root) can send; the kernel attaches
+// each sender's credentials (SO_PASSCRED). Fails when the path is too long,
+// and, with `owner`, when a directory on the way is not searchable by that
+// user (the error names it and says what to change).
+Result<UniqueFd> bind_notify_socket(const std::string& path, std::optional<SocketOwner> owner = std::nullopt);
+
+struct Datagram {
+    std::string text;
+    pid_t pid = 0;  // the sender, from SCM_CREDENTIALS; 0 when the kernel gave none
+    uid_t uid = 0;
+};
+// One datagram and its sender, or nullopt when none is waiting.
+Result<std::optional<Datagram>> receive_datagram(int fd);
 
 // Sets a receive timeout on a blocking socket (client side).
 void set_receive_timeout(int fd, std::chrono::milliseconds timeout);

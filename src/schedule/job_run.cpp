@@ -104,7 +104,11 @@ void JobRun::start(std::function<void(const RunOutcome&)> done)
     m_context.loop.watch_child(
         m_pid, guarded(m_self, [](JobRun& self, const os::ExitStatus& exit) { self.on_exit(exit); }));
     auto start_ticks = os::read_process(m_pid).value_or(os::ProcessInfo{}).start_ticks;
-    (void)m_context.live.add({m_name, m_pid, static_cast<std::int64_t>(start_ticks)});
+    (void)m_context.live.add({.run_id = m_run_id,
+        .name = m_name,
+        .pid = m_pid,
+        .start_ticks = static_cast<std::int64_t>(start_ticks),
+        .started_us = to_micros(*m_started_at)});
     if (!m_request.item && !m_request.quiet)
         m_context.events.record(m_spec->name, "run-started",
             fmt::format("run #{} ({}{}) pid {}: {}", m_request.id, m_request.trigger,
@@ -148,7 +152,7 @@ void JobRun::on_exit(const os::ExitStatus& exit)
     // The last lines are in the log before the exit is recorded.
     m_capture->drain();
     m_main_exited = true;
-    (void)m_context.live.remove(m_name);
+    (void)m_context.live.remove(m_run_id);
     m_context.killer.notice_exit();
     if (m_timeout_timer != 0)
         m_context.loop.cancel_timer(std::exchange(m_timeout_timer, 0));

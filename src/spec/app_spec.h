@@ -32,6 +32,12 @@ struct CheckSpec {
     Duration every{0};  // ready: probe interval (250ms); health: period (10s)
     int fails = 3;  // health: consecutive failures that restart the instance
     Duration grace{0};  // health: no probes this long after the instance is ready
+    // ready: READY=1 is awaited as well; `kind` is the probe that follows it,
+    // or Notify when READY=1 is all
+    bool notify = false;
+    // http, tcp: connect to a socket tend binds for this instance alone
+    // (passed after the listen sockets), never to the shared listen socket
+    bool instance_socket = false;
     bool operator==(const CheckSpec&) const = default;
 };
 

@@ -197,8 +197,9 @@ Result<void> apply_listen(ProcessSpec& spec, const toml::node& node, const Setti
     return Ok{};
 }
 
-// `ready = {...}` and `health = {...}`: exactly one of http, tcp, exec, notify,
-// plus the timing keys that apply.
+// `ready = {...}` and `health = {...}`: exactly one of http, tcp, exec, notify
+// (a ready check may add notify to one of the others: both must pass), plus
+// the timing keys that apply.
 Result<CheckSpec> parse_check(const toml::node& node, bool health)
 {
     const auto* table = node.as_table();
@@ -238,10 +239,15 @@ Result<CheckSpec> parse_check(const toml::node& node, bool health)
             if (check.argv.empty())
                 return Error("exec check has an empty command");
         } else if (name == "notify") {
-            ++kinds;
-            check.kind = CheckKind::Notify;
             if (health)
                 return Error("notify is a readiness check; health checks are http, tcp or exec");
+            if (!value.is_boolean() || !value.as_boolean()->get())
+                return Error("notify must be true");
+            check.notify = true;
+        } else if (name == "instance_socket") {
+            if (!value.is_boolean())
+                return Error("instance_socket must be true or false");
+            check.instance_socket = value.as_boolean()->get();
         } else if (name == "status") {
             const auto* number = value.as_integer();
             if (number == nullptr || number->get() < 100 || number->get() > 599)
@@ -259,7 +265,7 @@ Result<CheckSpec> parse_check(const toml::node& node, bool health)
         } else if (name == "grace" && health) {
             check.grace = TRY(as_duration(value));
         } else {
-            std::vector<std::string> keys{"http", "tcp", "exec", "status", "timeout", "every"};
+            std::vector<std::string> keys{"http", "tcp", "exec", "status", "timeout", "every", "instance_socket"};
             if (health)
                 keys.insert(keys.end(), {"fails", "grace"});
             else
@@ -269,9 +275,16 @@ Result<CheckSpec> parse_check(const toml::node& node, bool health)
                 suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion) : std::string()));
         }
     }
-    if (kinds != 1)
-        return Error(health ? "a health check needs exactly one of http, tcp or exec"
-                            : "a ready check needs exactly one of http, tcp, exec or notify");
+    if (check.notify && kinds == 0)
+        check.kind = CheckKind::Notify;
+    else if (kinds != 1)
+        return Error(health
+                ? "a health check needs exactly one of http, tcp or exec"
+                : "a ready check needs one of http, tcp, exec or notify (notify may go with one of the others)");
+    if (check.instance_socket && check.kind != CheckKind::Http && check.kind != CheckKind::Tcp)
+        return Error("instance_socket goes with an http or tcp check");
+    if (check.instance_socket && !check.address.empty())
+        return Error("instance_socket and an address in the check exclude each other");
     if (check.every.count() <= 0 || check.timeout.count() <= 0)
         return Error("every and timeout must be longer than zero");
     return check;
@@ -398,11 +411,14 @@ constexpr std::array table{
         apply_listen, nullptr},
     Setting{"ready", Section::Defaults, "check table", "(alive for 1s)",
         "When an instance counts as up: `{ http = \"/healthz\" }`, `{ tcp = true }`, `{ exec = \"cmd\" }` or "
-        "`{ notify = true }` (systemd's `READY=1`), with `timeout` (deadline, 60s), `every` (250ms), `status`.",
+        "`{ notify = true }` (systemd's `READY=1`), or notify and then a probe "
+        "(`{ notify = true, http = \"/healthz\", instance_socket = true }`); with `timeout` (deadline, 60s), "
+        "`every` (250ms), `status`, `instance_socket` (http and tcp probe a socket of this instance alone, "
+        "passed after the `listen` sockets).",
         apply_ready, nullptr},
     Setting{"health", Section::Defaults, "check table", "(none)",
         "Liveness: `{ http = \"/healthz\", every = \"10s\", fails = 3, timeout = \"5s\", grace = \"0s\" }`; "
-        "`fails` failures in a row restart the instance.",
+        "`fails` failures in a row restart the instance; `instance_socket` as for `ready`.",
         apply_health, nullptr},
     Setting{"rollout", Section::Defaults, "\"rolling\" | \"stop-first\"",
         "\"rolling\"; \"stop-first\" with `port` and no `listen`",

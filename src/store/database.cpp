@@ -93,9 +93,12 @@ Result<Statement> Database::prepare(std::string_view sql)
 
 Result<void> Database::migrate()
 {
-    auto version = TRY(prepare("PRAGMA user_version"));
-    if (TRY(version.step()))
-        m_version = static_cast<int>(version.column_int(0));
+    {
+        // Finished before migrating: a statement still stepping locks tables a migration may drop.
+        auto version = TRY(prepare("PRAGMA user_version"));
+        if (TRY(version.step()))
+            m_version = static_cast<int>(version.column_int(0));
+    }
     std::span<const Migration> all = migrations();
     if (m_version > static_cast<int>(all.size()))
         return Error(fmt::format(

@@ -85,25 +85,34 @@ Result<std::vector<Event>> EventLog::query(const EventQuery& query)
 
 Result<void> LiveProcesses::add(const LiveProcess& process)
 {
-    auto insert = TRY(m_db.prepare(
-        "INSERT OR REPLACE INTO live_processes (instance, pid, start_ticks, started_us) VALUES (?, ?, ?, 0)"));
-    insert.bind(1, process.instance).bind(2, process.pid).bind(3, process.start_ticks);
+    auto insert = TRY(m_db.prepare("INSERT OR REPLACE INTO live_processes (run_id, name, pid, start_ticks, started_us) "
+                                   "VALUES (?, ?, ?, ?, ?)"));
+    insert.bind(1, process.run_id).bind(2, process.name).bind(3, process.pid).bind(4, process.start_ticks);
+    insert.bind(5, process.started_us);
     return insert.run();
 }
 
-Result<void> LiveProcesses::remove(const std::string& instance)
+Result<void> LiveProcesses::remove(std::string_view run_id)
 {
-    auto erase = TRY(m_db.prepare("DELETE FROM live_processes WHERE instance = ?"));
-    erase.bind(1, instance);
+    auto erase = TRY(m_db.prepare("DELETE FROM live_processes WHERE run_id = ?"));
+    erase.bind(1, run_id);
     return erase.run();
 }
 
 Result<std::vector<LiveProcess>> LiveProcesses::all()
 {
-    auto select = TRY(m_db.prepare("SELECT instance, pid, start_ticks FROM live_processes"));
+    auto select = TRY(
+        m_db.prepare("SELECT run_id, name, pid, start_ticks, started_us FROM live_processes ORDER BY started_us"));
     std::vector<LiveProcess> out;
-    while (TRY(select.step()))
-        out.push_back({select.column_text(0), select.column_int(1), select.column_int(2)});
+    while (TRY(select.step())) {
+        out.push_back(LiveProcess{
+            .run_id = select.column_text(0),
+            .name = select.column_text(1),
+            .pid = select.column_int(2),
+            .start_ticks = select.column_int(3),
+            .started_us = select.column_int(4),
+        });
+    }
     return out;
 }
 

@@ -60,19 +60,25 @@ private:
     std::string m_last_failure;
 };
 
-// Pids of running instances, so a daemon restarted after a crash can find and
-// end what the previous one left running.
+// Every run tend has started and not yet seen end (instances, job runs, item
+// steps, deploy steps), keyed by run id: a successor that shares its
+// predecessor's name ("web.0") has its own row, so a rolling replacement never
+// erases one. A daemon started after a crash finds and ends what they name.
 struct LiveProcess {
-    std::string instance;
+    std::string run_id;  // TEND_RUN_ID, unique among the runs alive at once
+    std::string name;  // "web.0", "nightly#12": the subject of its events
     std::int64_t pid = 0;
-    std::int64_t start_ticks = 0;
+    std::int64_t start_ticks = 0;  // the pid's start time (clock ticks since boot): a reused pid never matches
+    std::int64_t started_us = 0;  // wall time of the spawn
 };
 
 class LiveProcesses {
 public:
     explicit LiveProcesses(Database& db) : m_db(db) {}
+    // Records a run as alive; a row with the same run id is replaced.
     Result<void> add(const LiveProcess& process);
-    Result<void> remove(const std::string& instance);
+    // Forgets a run (its main process exited); no row is not an error.
+    Result<void> remove(std::string_view run_id);
     Result<std::vector<LiveProcess>> all();
     Result<void> clear();
 

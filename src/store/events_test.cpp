@@ -2,7 +2,9 @@
 
 #include <filesystem>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
+#include "store/schema.h"
 #include "testing/temp_dir.h"
 
 namespace tend::store {
@@ -32,7 +34,7 @@ TEST_F(EventLogTest, MigratesAndStoresEventsAcrossReopen)
     {
         auto db = Database::open(path());
         ASSERT_TRUE(db) << db.error().message();
-        EXPECT_EQ((*db)->schema_version(), 4);
+        EXPECT_EQ((*db)->schema_version(), static_cast<int>(migrations().size()));
         EventLog log(**db, *m_loop);
         log.record("web.0", "started", "pid 42");
         log.record("web.1", "started", "pid 43");
@@ -80,6 +82,56 @@ TEST_F(EventLogTest, RefusesUnwritableLocation)
     auto db = Database::open("/nonexistent-dir/tend.db");
     ASSERT_FALSE(db);
     EXPECT_NE(db.error().message().find("/nonexistent-dir/tend.db"), std::string::npos);
+}
+
+using LiveProcessesTest = EventLogTest;
+
+// Issue 13 item 0: a successor named like its predecessor ("web.0") replaced
+// the predecessor's row, whose exit then deleted it: the record was empty.
+TEST_F(LiveProcessesTest, ARollingSuccessorKeepsItsRowWhenItsPredecessorExits)
+{
+    auto db = Database::open(path());
+    ASSERT_TRUE(db);
+    LiveProcesses live(**db);
+    ASSERT_TRUE(live.add({.run_id = "e2e-100-1", .name = "web.0", .pid = 200, .start_ticks = 7, .started_us = 1}));
+    ASSERT_TRUE(live.add({.run_id = "e2e-100-2", .name = "web.0", .pid = 201, .start_ticks = 8, .started_us = 2}));
+    ASSERT_TRUE(live.add({.run_id = "e2e-100-nightly#3", .name = "nightly#3", .pid = 202, .start_ticks = 9}));
+    ASSERT_EQ(live.all()->size(), 3U);
+    ASSERT_TRUE(live.remove("e2e-100-1"));
+    auto left = live.all();
+    ASSERT_TRUE(left);
+    ASSERT_EQ(left->size(), 2U);
+    EXPECT_EQ(left->at(1).run_id, "e2e-100-2");
+    EXPECT_EQ(left->at(1).name, "web.0");
+    EXPECT_EQ(left->at(1).pid, 201);
+    EXPECT_EQ(left->at(1).start_ticks, 8);
+    ASSERT_TRUE(live.clear());
+    EXPECT_TRUE(live.all()->empty());
+}
+
+TEST_F(LiveProcessesTest, RowsOfTheEarlierSchemaSurviveTheMigration)
+{
+    {
+        // A store as the previous release left it: live_processes keyed by instance name.
+        sqlite3* raw = nullptr;
+        ASSERT_EQ(sqlite3_open(path().c_str(), &raw), SQLITE_OK);
+        for (std::size_t index = 0; index < 4; ++index)
+            ASSERT_EQ(
+                sqlite3_exec(raw, std::string(migrations()[index].sql).c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(raw, "INSERT INTO live_processes VALUES ('web.0', 300, 11, 0); PRAGMA user_version=4;",
+                      nullptr, nullptr, nullptr),
+            SQLITE_OK);
+        sqlite3_close(raw);
+    }
+    auto db = Database::open(path());
+    ASSERT_TRUE(db) << db.error().message();
+    LiveProcesses live(**db);
+    auto rows = live.all();
+    ASSERT_TRUE(rows);
+    ASSERT_EQ(rows->size(), 1U);
+    EXPECT_EQ(rows->at(0).name, "web.0");
+    EXPECT_EQ(rows->at(0).pid, 300);
+    EXPECT_EQ(rows->at(0).start_ticks, 11);
 }
 
 }  // namespace

@@ -116,6 +116,19 @@ CREATE TABLE release_steps (
 );
 CREATE INDEX release_steps_by_release ON release_steps (release, id);
 )sql"},
+    Migration{"live processes keyed by run id", R"sql(
+CREATE TABLE live_runs (
+    run_id       TEXT    PRIMARY KEY,
+    name         TEXT    NOT NULL,
+    pid          INTEGER NOT NULL,
+    start_ticks  INTEGER NOT NULL,
+    started_us   INTEGER NOT NULL
+);
+INSERT INTO live_runs (run_id, name, pid, start_ticks, started_us)
+    SELECT 'instance:' || instance, instance, pid, start_ticks, started_us FROM live_processes;
+DROP TABLE live_processes;
+ALTER TABLE live_runs RENAME TO live_processes;
+)sql"},
 };
 
 }  // namespace

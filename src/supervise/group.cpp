@@ -76,7 +76,7 @@ std::unique_ptr<Instance> Group::make_instance(int index)
     }
     resources.request_replacement = [weak = std::weak_ptr<Group*>(m_self), index](std::string reason) {
         if (auto self = weak.lock())
-            (*self)->replace(index, std::move(reason));
+            (*self)->replace(index, std::move(reason), {}, ReplaceCause::Recycle);
     };
     return std::make_unique<Instance>(m_context, m_spec, index, std::move(resources));
 }
@@ -126,6 +126,11 @@ void Group::stop(std::function<void()> done)
     m_queue.clear();
     if (m_successor)
         retire(std::move(m_successor));
+    if (m_in_place) {
+        if (Instance* instance = find(*m_in_place))
+            instance->cancel_trial();
+        m_in_place.reset();
+    }
     finish_replacements(Error("the group was stopped"));
     auto remaining = std::make_shared<std::size_t>(m_instances.size() + m_retiring.size());
     if (*remaining == 0) {
@@ -167,20 +172,20 @@ void Group::await_rollout(std::function<void(Result<void>)> done)
         m_context.loop.defer([done = std::move(done)] { done(Ok{}); });
 }
 
-void Group::replace(int index, std::string reason, std::function<void(Result<void>)> done)
+void Group::replace(int index, std::string reason, std::function<void(Result<void>)> done, ReplaceCause cause)
 {
     for (const Replacement& queued : m_queue) {
         if (queued.index == index && !done)
             return;  // already on its way out
     }
-    m_queue.push_back(Replacement{index, std::move(reason), std::move(done)});
-    if (!m_successor)
+    m_queue.push_back(Replacement{index, std::move(reason), std::move(done), cause});
+    if (!m_successor && !m_in_place)
         next_replacement();
 }
 
 void Group::next_replacement()
 {
-    while (!m_successor && !m_queue.empty()) {
+    while (!m_successor && !m_in_place && !m_queue.empty()) {
         Replacement next = std::move(m_queue.front());
         m_queue.pop_front();
         if (next.done)
@@ -190,42 +195,43 @@ void Group::next_replacement()
             continue;
         Instance& current = *m_instances[index];
         m_context.events.record(current.name(), "replace", next.reason);
+        auto weak = std::weak_ptr<Group*>(m_self);
         // With stop-first, or nothing healthy to keep serving, a restart in place is all there is.
         if (m_spec->rollout == spec::Rollout::StopFirst || current.state() != InstanceState::Running) {
             current.update_spec(m_spec);
-            current.restart();
+            m_in_place = next.index;
+            current.restart_trial(next.cause, [weak, index = next.index](bool ready, const std::string& why) {
+                if (auto self = weak.lock())
+                    (*self)->on_in_place(index, ready, why);
+            });
             continue;
         }
         m_successor = make_instance(next.index);
-        m_successor->start_trial(
-            [weak = std::weak_ptr<Group*>(m_self), index = next.index](bool ready, const std::string& why) {
-                if (auto self = weak.lock())
-                    (*self)->on_successor(index, ready, why);
-            });
+        if (next.cause == ReplaceCause::Recycle)
+            m_successor->carry_counters_from(current);
+        m_successor->start_trial([weak, index = next.index, cause = next.cause](bool ready, const std::string& why) {
+            if (auto self = weak.lock())
+                (*self)->on_successor(index, cause, ready, why);
+        });
     }
-    if (!m_successor && m_queue.empty())
+    if (!m_successor && !m_in_place && m_queue.empty())
         finish_replacements(m_rollout_error.empty() ? Result<void>(Ok{}) : Result<void>(Error(m_rollout_error)));
 }
 
-void Group::on_successor(int index, bool ready, const std::string& why)
+void Group::on_successor(int index, ReplaceCause cause, bool ready, const std::string& why)
 {
     std::unique_ptr<Instance> successor = std::move(m_successor);
+    auto slot = static_cast<std::size_t>(index);
     if (!ready) {
-        m_rollout_error
+        if (cause == ReplaceCause::Recycle && slot < m_instances.size())
+            m_instances[slot]->recycle_failed();
+        std::string error
             = fmt::format("{} never became ready: {}; the old instance keeps serving", successor->name(), why);
-        m_context.events.record(name(), "rollout-failed", m_rollout_error);
         retire(std::move(successor));
-        // The rest of this rollout would fail the same way.
-        for (Replacement& queued : m_queue) {
-            if (queued.done)
-                m_waiters.push_back(std::move(queued.done));
-        }
-        m_queue.clear();
-        finish_replacements(Error(m_rollout_error));
+        fail_rollout(std::move(error));
         return;
     }
     m_rollout_error.clear();
-    auto slot = static_cast<std::size_t>(index);
     if (slot < m_instances.size()) {
         std::swap(m_instances[slot], successor);
         retire(std::move(successor));  // the old instance, stopped gracefully now that its successor serves
@@ -236,6 +242,39 @@ void Group::on_successor(int index, bool ready, const std::string& why)
         if (auto self = weak.lock())
             (*self)->next_replacement();
     });
+}
+
+void Group::on_in_place(int index, bool ready, const std::string& why)
+{
+    m_in_place.reset();
+    if (!ready) {
+        auto slot = static_cast<std::size_t>(index);
+        std::string name
+            = slot < m_instances.size() ? m_instances[slot]->name() : fmt::format("{}.{}", this->name(), index);
+        fail_rollout(fmt::format("{} never became ready: {}", name, why));
+        return;
+    }
+    m_rollout_error.clear();
+    m_context.loop.defer([weak = std::weak_ptr<Group*>(m_self)] {
+        if (auto self = weak.lock())
+            (*self)->next_replacement();
+    });
+}
+
+void Group::fail_rollout(std::string error)
+{
+    m_rollout_error = std::move(error);
+    m_context.events.record(name(), "rollout-failed", m_rollout_error);
+    // The rest of this rollout would fail the same way.
+    for (Replacement& queued : m_queue) {
+        if (queued.done)
+            m_waiters.push_back(std::move(queued.done));
+        auto slot = static_cast<std::size_t>(queued.index);
+        if (queued.cause == ReplaceCause::Recycle && slot < m_instances.size())
+            m_instances[slot]->recycle_failed();
+    }
+    m_queue.clear();
+    finish_replacements(Error(m_rollout_error));
 }
 
 void Group::finish_replacements(const Result<void>& outcome)
@@ -295,6 +334,17 @@ bool Group::settled_down() const
             m_instances.begin(), m_instances.end(), [](const auto& instance) { return instance->settled_down(); });
 }
 
+const Instance* Group::failing() const
+{
+    if (!m_wanted)
+        return nullptr;
+    for (const auto& instance : m_instances) {
+        if (instance->state() == InstanceState::Backoff || instance->state() == InstanceState::CrashLooping)
+            return instance.get();
+    }
+    return nullptr;
+}
+
 Instance* Group::find(int index)
 {
     if (index < 0 || static_cast<std::size_t>(index) >= m_instances.size())
@@ -313,12 +363,19 @@ void Group::sample(const ProcessSnapshot& snapshot, MonoTime now)
 std::vector<InstanceStatus> Group::status() const
 {
     std::vector<InstanceStatus> out;
-    for (const auto& instance : m_instances)
+    for (const auto& instance : m_instances) {
         out.push_back(instance->status());
-    if (m_successor)
+        if (m_successor && m_successor->index() == instance->index())
+            out.back().rollout = RolloutRole::Old;
+    }
+    if (m_successor) {
         out.push_back(m_successor->status());
-    for (const auto& instance : m_retiring)
+        out.back().rollout = RolloutRole::New;
+    }
+    for (const auto& instance : m_retiring) {
         out.push_back(instance->status());
+        out.back().rollout = RolloutRole::Old;
+    }
     return out;
 }
 

@@ -43,8 +43,9 @@ public:
     void replace_all(std::string reason, std::function<void(Result<void>)> done = {});
     // `done` gets the outcome of the replacement under way, or Ok at once when there is none.
     void await_rollout(std::function<void(Result<void>)> done);
-    // Replaces one instance (health, memory, age, or `tend restart web.2`).
-    void replace(int index, std::string reason, std::function<void(Result<void>)> done = {});
+    // Replaces one instance (`tend restart web.2`, or a recycle: health, memory, age).
+    void replace(int index, std::string reason, std::function<void(Result<void>)> done = {},
+        ReplaceCause cause = ReplaceCause::Requested);
 
     // Binds what a new spec's `listen` needs (unchanged addresses keep their
     // sockets); nullopt when `listen` did not change. Changes nothing.
@@ -57,10 +58,16 @@ public:
     [[nodiscard]] bool ready() const;
     // Nothing of the group is running or stopping.
     [[nodiscard]] bool settled_down() const;
-    [[nodiscard]] bool replacing() const { return m_successor != nullptr || !m_queue.empty(); }
+    [[nodiscard]] bool replacing() const
+    {
+        return m_successor != nullptr || m_in_place.has_value() || !m_queue.empty();
+    }
     [[nodiscard]] const std::string& last_rollout_error() const { return m_rollout_error; }
 
     Instance* find(int index);
+    // A wanted instance that exited before it was ready and waits to start
+    // again (backoff or crash loop); null when there is none.
+    [[nodiscard]] const Instance* failing() const;
     void sample(const ProcessSnapshot& snapshot, MonoTime now);
     void tick_log() { m_log->tick(); }
     [[nodiscard]] const std::shared_ptr<logs::LogFile>& log() const { return m_log; }
@@ -71,6 +78,7 @@ private:
         int index;
         std::string reason;
         std::function<void(Result<void>)> done;
+        ReplaceCause cause = ReplaceCause::Requested;
     };
 
     Group(InstanceContext& context, std::shared_ptr<const spec::ProcessSpec> spec, std::shared_ptr<logs::LogFile> log,
@@ -79,7 +87,9 @@ private:
     void resize();
     void retire(std::unique_ptr<Instance> instance);
     void next_replacement();
-    void on_successor(int index, bool ready, const std::string& why);
+    void on_successor(int index, ReplaceCause cause, bool ready, const std::string& why);
+    void on_in_place(int index, bool ready, const std::string& why);
+    void fail_rollout(std::string error);
     void finish_replacements(const Result<void>& outcome);
 
     InstanceContext& m_context;
@@ -91,6 +101,7 @@ private:
     std::vector<std::unique_ptr<Instance>> m_instances;
     std::vector<std::unique_ptr<Instance>> m_retiring;  // replaced or scaled away, still stopping
     std::unique_ptr<Instance> m_successor;  // the new instance of a rolling replacement
+    std::optional<int> m_in_place;  // the instance restarted in place, until it proves ready
     std::deque<Replacement> m_queue;
     std::vector<std::function<void(Result<void>)>> m_waiters;
     std::string m_rollout_error;

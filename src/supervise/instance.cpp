@@ -3,18 +3,19 @@
 #include "supervise/environment.h"
 #include "supervise/guarded.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <random>
 #include <tuple>
 
 #include "base/strings.h"
 #include "os/env.h"
+#include "os/files.h"
+#include "os/process.h"
 #include "os/socket.h"
 #include "os/spawn.h"
 
 namespace tend::supervise {
-namespace {}  // namespace
-
 std::string_view to_string(InstanceState state)
 {
     switch (state) {
@@ -27,6 +28,16 @@ std::string_view to_string(InstanceState state)
     case InstanceState::Exited: return "exited";
     }
     return "stopped";
+}
+
+std::string_view to_string(RolloutRole role)
+{
+    switch (role) {
+    case RolloutRole::None: return "";
+    case RolloutRole::Old: return "old";
+    case RolloutRole::New: return "new";
+    }
+    return "";
 }
 
 Instance::Instance(
@@ -42,6 +53,8 @@ Instance::Instance(
 Instance::~Instance()
 {
     cancel_timers();
+    close_notify_socket();
+    remove_instance_socket();
     if (m_pid > 0)
         m_context.loop.unwatch_child(m_pid);
 }
@@ -54,7 +67,15 @@ void Instance::start()
 void Instance::start_trial(TrialDone done)
 {
     m_trial = std::move(done);
+    m_trial_kind = TrialKind::Successor;
     handle(Event::Start);
+}
+
+void Instance::restart_trial(ReplaceCause cause, TrialDone done)
+{
+    m_trial = std::move(done);
+    m_trial_kind = TrialKind::InPlace;
+    restart(cause);
 }
 
 void Instance::stop(std::function<void()> done)
@@ -69,9 +90,55 @@ void Instance::stop(std::function<void()> done)
     handle(Event::Stop);
 }
 
-void Instance::restart()
+void Instance::restart(ReplaceCause cause)
 {
+    m_restart_cause = cause;
     handle(Event::Restart);
+}
+
+void Instance::carry_counters_from(const Instance& predecessor)
+{
+    m_restarts = predecessor.m_restarts + 1;
+    m_failures = predecessor.m_failures;
+    if (!predecessor.m_recycle_reason.empty())
+        m_last_exit = "recycled: " + predecessor.m_recycle_reason;
+}
+
+namespace {
+
+// Whether a line of output names a failure: the line a traceback ends with,
+// an "error:" from a tool. It is quoted even when a few lines of shutdown
+// chatter follow it (gunicorn's "Worker failed to boot." comes after the error).
+bool names_a_failure(std::string_view line)
+{
+    for (std::string_view word : {"Error", "Exception", "error:", "Error:", "FATAL", "fatal:", "panic:"}) {
+        if (line.find(word) != std::string_view::npos)
+            return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+std::string Instance::last_output() const
+{
+    if (!m_capture)
+        return {};
+    constexpr std::size_t quoted = 3;
+    auto lines = m_capture->last_lines(200);
+    if (lines.empty())
+        return {};
+    std::size_t first = lines.size() > quoted ? lines.size() - quoted : 0;
+    std::vector<std::string> shown(lines.begin() + static_cast<std::ptrdiff_t>(first), lines.end());
+    if (std::none_of(shown.begin(), shown.end(), [](const std::string& line) { return names_a_failure(line); })) {
+        for (std::size_t at = first; at-- > 0;) {
+            if (names_a_failure(lines[at])) {
+                shown.insert(shown.begin(), lines[at] + (at + 1 < first ? " | ..." : ""));
+                break;
+            }
+        }
+    }
+    return fmt::format("; last output: {}", fmt::join(shown, " | "));
 }
 
 // The transition function: every event, in every state.
@@ -101,10 +168,12 @@ void Instance::handle(Event event)
         }
         break;
     case Event::Restart:
-        m_failures = {};
-        m_restarts = 0;
+        if (m_restart_cause == ReplaceCause::Requested) {
+            m_failures = {};
+            m_restarts = 0;
+            m_context.events.record(m_name, "restart", "requested");
+        }
         m_want = Want::Up;
-        m_context.events.record(m_name, "restart", "requested");
         if (m_state == S::Starting || m_state == S::Running)
             begin_stop();
         else if (m_state != S::Stopping) {
@@ -122,8 +191,12 @@ void Instance::handle(Event event)
         break;
     case Event::ReadyFailed:
         if (m_state == S::Starting) {
-            std::string why = fmt::format("not ready after {}{}", format_duration(m_spec->ready.timeout),
-                m_last_probe.empty() ? std::string() : fmt::format(" (last check: {})", m_last_probe));
+            bool unnotified = m_notify_fd.valid() && !m_notified;
+            std::string why = fmt::format("not ready after {}{}{}", format_duration(m_spec->ready.timeout),
+                unnotified                 ? std::string(" (no READY=1 came)")
+                    : m_last_probe.empty() ? std::string()
+                                           : fmt::format(" (last check: {})", m_last_probe),
+                last_output());
             m_context.events.record(m_name, "ready-failed", why);
             m_failed_start = true;
             begin_stop();
@@ -157,8 +230,16 @@ void Instance::spawn()
             return;
         }
         std::tie(out_fd, err_fd) = *pipes;
+        m_capture->forget_last_lines();
     }
-    m_run_id = fmt::format("{}-{}-{}", m_context.app, os::self_pid(), m_context.next_run++);
+    std::uint64_t run_number = m_context.next_run++;
+    m_run_id = fmt::format("{}-{}-{}", m_context.app, os::self_pid(), run_number);
+    if (spec.ready.instance_socket || spec.health.instance_socket) {
+        if (auto opened = open_instance_socket(run_number); !opened) {
+            on_spawn_failed(opened.error());
+            return;
+        }
+    }
     os::SpawnOptions options{
         .argv = child_argv(),
         .env = child_environment(),
@@ -166,19 +247,10 @@ void Instance::spawn()
         .stdout_fd = out_fd,
         .stderr_fd = err_fd,
         .pass_fds = m_resources.sockets,
-        .set_listen_pid = !m_resources.sockets.empty(),
+        .set_listen_pid = !m_resources.sockets.empty() || m_instance_socket.valid(),
     };
-    if (spec.ready.kind == spec::CheckKind::Notify) {
-        // A fresh abstract socket per run: a message can only come from this run's tree.
-        std::string name = fmt::format("tend/{}/{}", m_run_id, std::random_device{}());
-        auto socket = os::bind_notify_socket(name);
-        if (!socket) {
-            on_spawn_failed(socket.error());
-            return;
-        }
-        m_notify_fd = socket.release_value();
-        options.env.push_back("NOTIFY_SOCKET=@" + name);
-    }
+    if (m_instance_socket.valid())
+        options.pass_fds.push_back(m_instance_socket.get());
     if (spec.user && os::effective_uid() == 0) {
         auto user = os::lookup_user(*spec.user);
         if (!user) {
@@ -196,12 +268,19 @@ void Instance::spawn()
         }
         options.gid = *group;
     }
+    if (spec.ready.notify || spec.ready.kind == spec::CheckKind::Notify) {
+        if (auto opened = open_notify_socket(run_number, options); !opened) {
+            on_spawn_failed(opened.error());
+            return;
+        }
+    }
     auto pid = os::spawn(options);
     if (!pid) {
         on_spawn_failed(pid.error());
         return;
     }
     m_pid = *pid;
+    m_instance_socket.reset();  // the child holds it now: only this run accepts on it
     m_main_exited = false;
     m_tree_gone = false;
     m_started_mono = m_context.loop.now();
@@ -211,10 +290,17 @@ void Instance::spawn()
     m_context.loop.watch_child(
         m_pid, guarded(m_self, [](Instance& self, const os::ExitStatus& exit) { self.on_exit(exit); }));
     auto start_ticks = os::read_process(m_pid).value_or(os::ProcessInfo{}).start_ticks;
-    (void)m_context.live.add({m_name, m_pid, static_cast<std::int64_t>(start_ticks)});
+    (void)m_context.live.add({.run_id = m_run_id,
+        .name = m_name,
+        .pid = m_pid,
+        .start_ticks = static_cast<std::int64_t>(start_ticks),
+        .started_us = to_micros(*m_started_wall)});
     m_context.events.record(m_name, "started", fmt::format("pid {}: {}", m_pid, join_command(options.argv)));
     m_health_failures = 0;
     m_replacement_asked = false;
+    m_recycle_reason.clear();
+    m_recycle_looping = false;
+    m_recycle_retry = false;
     m_failed_start = false;
     m_status_text.clear();
     m_last_probe.clear();
@@ -233,10 +319,13 @@ void Instance::spawn()
 
 void Instance::on_spawn_failed(const Error& error)
 {
+    close_notify_socket();
+    remove_instance_socket();
     m_last_error = error.message();
     m_context.events.record(m_name, "spawn-failed", error.message());
     if (m_trial) {
-        m_want = Want::Down;
+        if (m_trial_kind == TrialKind::Successor)
+            m_want = Want::Down;
         end_trial(false, error.message());
     }
     after_unexpected_exit(os::ExitStatus{.exit_code = 127}, true);
@@ -249,18 +338,23 @@ void Instance::on_exit(const os::ExitStatus& exit)
         m_capture->drain();
     m_main_exited = true;
     m_last_exit = exit.describe();
-    (void)m_context.live.remove(m_name);
+    m_cpu_percent = 0;
+    m_rss_bytes = 0;
+    m_processes = 0;
+    (void)m_context.live.remove(m_run_id);
     m_context.events.record(
         m_name, "exited", fmt::format("pid {} {} after {}", exit.pid, m_last_exit, format_duration(ran_for())));
     cancel_timers();
-    m_notify_fd.reset();
+    close_notify_socket();
+    remove_instance_socket();
     m_context.killer.notice_exit();
     if (m_trial && (m_state == InstanceState::Starting || m_state == InstanceState::Running)) {
-        m_want = Want::Down;
+        if (m_trial_kind == TrialKind::Successor)
+            m_want = Want::Down;
         end_trial(false,
-            fmt::format("{} ({})",
+            fmt::format("{} ({}){}",
                 m_state == InstanceState::Starting ? "exited before it was ready" : "exited soon after it was ready",
-                m_last_exit));
+                m_last_exit, last_output()));
     }
     if (m_state == InstanceState::Stopping) {
         finish_stop_if_done();
@@ -362,6 +456,8 @@ void Instance::cancel_timers()
         m_context.loop.cancel_timer(std::exchange(m_probe_timer, 0));
     if (m_settle_timer != 0)
         m_context.loop.cancel_timer(std::exchange(m_settle_timer, 0));
+    if (m_recycle_timer != 0)
+        m_context.loop.cancel_timer(std::exchange(m_recycle_timer, 0));
     m_probe.reset();
     if (m_notify_fd.valid())
         m_context.loop.remove_fd(m_notify_fd.get());
@@ -379,6 +475,12 @@ std::vector<std::string> Instance::child_environment() const
     if (!m_resources.sockets.empty()) {
         merged["LISTEN_FDS"] = std::to_string(m_resources.sockets.size());
         merged["LISTEN_FDNAMES"] = m_resources.socket_names;
+    }
+    if (!m_instance_socket_path.empty()) {
+        // After the listen sockets: fd 3 + their number.
+        merged["LISTEN_FDS"] = std::to_string(m_resources.sockets.size() + 1);
+        merged["LISTEN_FDNAMES"] = m_resources.socket_names + (m_resources.sockets.empty() ? "" : ":") + "instance";
+        merged["TEND_INSTANCE_FD"] = std::to_string(3 + m_resources.sockets.size());
     }
     return to_entries(merged);
 }
@@ -432,7 +534,8 @@ InstanceStatus Instance::status() const
 {
     InstanceStatus status{
         .name = m_name,
-        .state = m_state,
+        // A running instance whose recycles loop at the backoff cap is shown as the crash loop it is.
+        .state = m_state == InstanceState::Running && m_recycle_looping ? InstanceState::CrashLooping : m_state,
         .pid = m_main_exited ? 0 : m_pid,
         .started_at = m_main_exited ? std::nullopt : m_started_wall,
         .restarts = m_restarts,
@@ -444,7 +547,7 @@ InstanceStatus Instance::status() const
         .status_text = m_status_text,
         .health_failures = m_health_failures,
     };
-    if (m_backoff_timer != 0) {
+    if (m_backoff_timer != 0 || m_recycle_timer != 0) {
         status.retry_in = std::max(std::chrono::milliseconds(0),
             std::chrono::duration_cast<std::chrono::milliseconds>(m_retry_at - m_context.loop.now()));
     }

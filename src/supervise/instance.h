@@ -21,6 +21,7 @@
 #include "base/time.h"
 #include "logs/capture.h"
 #include "loop/loop.h"
+#include "os/spawn.h"
 #include "spec/app_spec.h"
 #include "store/events.h"
 #include "supervise/probe.h"
@@ -33,6 +34,17 @@ namespace tend::supervise {
 enum class InstanceState { Stopped, Starting, Running, Stopping, Backoff, CrashLooping, Exited };
 std::string_view to_string(InstanceState state);
 
+// Where an instance stands in a rolling replacement: `New` is the successor
+// on trial, `Old` the one it replaces (it stops once the new one has proven
+// ready) and any replaced instance still stopping.
+enum class RolloutRole { None, Old, New };
+std::string_view to_string(RolloutRole role);
+
+// Why an instance is replaced: a request (restart, apply, deploy) starts its
+// failure count afresh; a recycle (health, max_memory, max_age) counts toward
+// the restart policy like an exit.
+enum class ReplaceCause { Requested, Recycle };
+
 // Services every instance shares; owned by the Supervisor.
 struct InstanceContext {
     Loop& loop;
@@ -41,6 +53,7 @@ struct InstanceContext {
     TreeKiller& killer;
     Attribution& attribution;
     std::string app;
+    std::string runtime_directory;  // private sockets of runs (notify), mode 0711, files 0600
     std::function<void()> on_state_change;  // lets the supervisor re-check ordering and shutdown
     std::uint64_t next_run = 1;
 };
@@ -67,6 +80,7 @@ struct InstanceStatus {
     std::optional<std::chrono::milliseconds> retry_in;
     std::string status_text;  // the last STATUS= the process sent
     int health_failures = 0;  // consecutive
+    RolloutRole rollout = RolloutRole::None;  // set by the group
 };
 
 class Instance {
@@ -79,13 +93,29 @@ public:
 
     void start();
     // Starts a successor for a rolling replacement: it is never restarted; `done`
-    // says once whether it became ready (then it behaves like any instance) or why not.
+    // says once whether it became ready and stayed up a moment (then it behaves
+    // like any instance) or why not (with the last lines it wrote).
     using TrialDone = std::function<void(bool ready, const std::string& why)>;
     void start_trial(TrialDone done);
+    // Restarts in place for a replacement with nothing to keep serving
+    // (stop-first, or the instance was not running): `done` says as for
+    // start_trial; a run that fails goes on under the restart policy.
+    void restart_trial(ReplaceCause cause, TrialDone done);
+    // Forgets the trial under way: its `done` never runs.
+    void cancel_trial() { m_trial = nullptr; }
     // `done` runs once the main process has exited and nothing of its tree is left.
     void stop(std::function<void()> done = {});
-    // Manual restart: resets the failure counters, stops, and starts again.
-    void restart();
+    // Stops and starts again. A requested restart (manual) resets the failure
+    // counters; a recycle keeps them.
+    void restart(ReplaceCause cause = ReplaceCause::Requested);
+    // A successor that replaces a recycled instance takes over its counters
+    // (restarts, quick failures in a row) and says why its predecessor went.
+    void carry_counters_from(const Instance& predecessor);
+    // The replacement this instance asked for (a recycle) failed: it keeps
+    // running, and asks again, as a quick failure, when the reason persists.
+    void recycle_failed();
+    // "; last output: LINE | LINE" from what the current or last run wrote; empty when nothing.
+    [[nodiscard]] std::string last_output() const;
     // Takes new settings that need no restart (policies, timeouts).
     void update_spec(std::shared_ptr<const spec::ProcessSpec> spec) { m_spec = std::move(spec); }
     // Whether the process running now (or last) was started with exactly `spec`.
@@ -111,6 +141,12 @@ private:
     void handle(Event event);
 
     void spawn();
+    Result<void> open_notify_socket(std::uint64_t run_number, os::SpawnOptions& options);
+    void close_notify_socket();
+    Result<void> open_instance_socket(std::uint64_t run_number);
+    void remove_instance_socket();
+    // Where an http or tcp check connects: the instance's own socket when it asks for it.
+    [[nodiscard]] std::string check_address(const spec::CheckSpec& check) const;
     void on_spawn_failed(const Error& error);
     void on_exit(const os::ExitStatus& exit);
     void after_unexpected_exit(const os::ExitStatus& exit, bool spawn_failed);
@@ -127,6 +163,7 @@ private:
     void begin_settling();
     void end_trial(bool ready, const std::string& why);
     void ask_replacement(std::string reason);
+    void request_recycle();
     [[nodiscard]] ProbeEnvironment probe_environment(const spec::CheckSpec& check) const;
     void notify_stopped();
     [[nodiscard]] std::vector<std::string> child_environment() const;
@@ -158,13 +195,25 @@ private:
     std::unique_ptr<Probe> m_probe;
     std::string m_last_probe;  // what the last failed probe said
     os::UniqueFd m_notify_fd;
+    std::string m_notify_path;
+    int m_notify_ignored = 0;  // datagrams from outside the run's tree
+    bool m_notified = false;  // READY=1 came (a probe may follow)
+    os::UniqueFd m_instance_socket;  // tend's copy, until the child has its own
+    std::string m_instance_socket_path;  // for this run's checks
     std::unique_ptr<logs::Capture> m_capture;  // lives as long as the instance: pipes survive restarts
     std::string m_status_text;
     int m_health_failures = 0;
     std::optional<MonoTime> m_recycle_at;  // max_age, with its spread
     bool m_replacement_asked = false;
     bool m_failed_start = false;  // stopping because readiness never came
+    enum class TrialKind { Successor, InPlace };
     TrialDone m_trial;
+    TrialKind m_trial_kind = TrialKind::Successor;
+    ReplaceCause m_restart_cause = ReplaceCause::Requested;
+    std::string m_recycle_reason;  // why this run is (to be) recycled
+    TimerId m_recycle_timer = 0;  // a recycle waiting out its backoff
+    bool m_recycle_looping = false;  // that backoff is at the cap
+    bool m_recycle_retry = false;  // the last recycle's successor failed
     TimerId m_backoff_timer = 0;
     MonoTime m_retry_at{};
     FailureCount m_failures;

@@ -3,6 +3,7 @@
 // Part of Instance (instance.h); split out of instance.cpp along that concept.
 #include <fmt/format.h>
 
+#include "os/process.h"
 #include "os/socket.h"
 #include "supervise/guarded.h"
 #include "supervise/instance.h"
@@ -20,7 +21,7 @@ constexpr auto settle_time = std::chrono::milliseconds(2000);
 void Instance::begin_readiness()
 {
     const spec::CheckSpec& ready = m_spec->ready;
-    if (ready.kind == spec::CheckKind::None) {
+    if (ready.kind == spec::CheckKind::None && !ready.notify) {
         m_ready_timer = m_context.loop.add_timer(ready_after, guarded(m_self, [](Instance& self) {
             self.m_ready_timer = 0;
             self.handle(Event::Ready);
@@ -31,7 +32,8 @@ void Instance::begin_readiness()
         self.m_ready_timer = 0;
         self.handle(Event::ReadyFailed);
     }));
-    if (ready.kind == spec::CheckKind::Notify) {
+    if (m_notify_fd.valid()) {
+        // With a probe as well, probing begins once READY=1 has come.
         (void)m_context.loop.add_fd(m_notify_fd.get(), os::Interest::Read,
             guarded(m_self, [](Instance& self, FdEvent) { self.on_notify_readable(); }));
         return;
@@ -44,8 +46,8 @@ void Instance::probe_readiness()
     const spec::CheckSpec& ready = m_spec->ready;
     auto timeout = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(ready.timeout),
         std::max(std::chrono::milliseconds(1000), std::chrono::duration_cast<std::chrono::milliseconds>(ready.every)));
-    m_probe = Probe::start(m_context.loop, ready, probe_address(*m_spec, ready, m_index), timeout,
-        probe_environment(ready), guarded(m_self, [](Instance& self, const ProbeResult& result) {
+    m_probe = Probe::start(m_context.loop, ready, check_address(ready), timeout, probe_environment(ready),
+        guarded(m_self, [](Instance& self, const ProbeResult& result) {
             self.m_probe.reset();
             if (self.m_state != InstanceState::Starting)
                 return;
@@ -60,32 +62,6 @@ void Instance::probe_readiness()
                       again.probe_readiness();
                   }));
         }));
-}
-
-void Instance::on_notify_readable()
-{
-    while (true) {
-        auto message = os::receive_datagram(m_notify_fd.get());
-        if (!message || !message->has_value())
-            return;
-        // Newline-separated assignments, as in sd_notify(3).
-        std::string_view rest = **message;
-        bool ready = false;
-        while (!rest.empty()) {
-            std::size_t end = rest.find('\n');
-            std::string_view line = rest.substr(0, end);
-            if (line == "READY=1")
-                ready = true;
-            else if (line.starts_with("STATUS="))
-                m_status_text = std::string(line.substr(7));
-            rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
-        }
-        if (ready && m_state == InstanceState::Starting) {
-            if (m_ready_timer != 0)
-                m_context.loop.cancel_timer(std::exchange(m_ready_timer, 0));
-            handle(Event::Ready);
-        }
-    }
 }
 
 void Instance::begin_health()
@@ -105,7 +81,7 @@ void Instance::probe_health()
     const spec::CheckSpec& health = m_spec->health;
     if (m_state != InstanceState::Running || health.kind == spec::CheckKind::None)
         return;
-    m_probe = Probe::start(m_context.loop, health, probe_address(*m_spec, health, m_index),
+    m_probe = Probe::start(m_context.loop, health, check_address(health),
         std::chrono::duration_cast<std::chrono::milliseconds>(health.timeout), probe_environment(health),
         guarded(m_self, [](Instance& self, const ProbeResult& result) {
             self.m_probe.reset();
@@ -163,11 +139,42 @@ void Instance::ask_replacement(std::string reason)
     if (m_replacement_asked || m_state != InstanceState::Running)
         return;
     m_replacement_asked = true;
-    m_context.events.record(m_name, "recycle", reason);
+    m_recycle_reason = std::move(reason);
+    auto decision = decide_recycle(*m_spec, ran_for(), std::exchange(m_recycle_retry, false), m_failures);
+    if (decision.delay.count() == 0) {
+        m_context.events.record(m_name, "recycle", m_recycle_reason);
+        request_recycle();
+        return;
+    }
+    // Recycled again and again soon after starting: the cause persists (a
+    // max_memory below the app's size, a health check that cannot pass), so
+    // the next one waits the backoff, and the run serves until then.
+    m_recycle_looping = decision.crash_looping;
+    m_retry_at = m_context.loop.now() + decision.delay;
+    m_context.events.record(m_name, "recycle",
+        fmt::format("{}; {} quick recycles in a row, the next in {}{}", m_recycle_reason, m_failures.consecutive,
+            format_duration(decision.delay), decision.crash_looping ? " (crash-looping)" : ""));
+    m_recycle_timer = m_context.loop.add_timer(decision.delay, guarded(m_self, [](Instance& self) {
+        self.m_recycle_timer = 0;
+        if (self.m_state == InstanceState::Running)
+            self.request_recycle();
+    }));
+}
+
+void Instance::request_recycle()
+{
     if (m_resources.request_replacement)
-        m_resources.request_replacement(std::move(reason));
+        m_resources.request_replacement(m_recycle_reason);
     else
-        restart();
+        restart(ReplaceCause::Recycle);
+}
+
+void Instance::recycle_failed()
+{
+    if (!m_replacement_asked)
+        return;
+    m_replacement_asked = false;
+    m_recycle_retry = true;
 }
 
 ProbeEnvironment Instance::probe_environment(const spec::CheckSpec& check) const

@@ -94,6 +94,30 @@ TreeUsage usage_of(const ProcessSnapshot& snapshot, const std::vector<ProcessId>
     return usage;
 }
 
+bool belongs_to_run(pid_t pid, const RunIdentity& run, pid_t self)
+{
+    if (pid <= 0 || run.main_pid <= 0)
+        return false;
+    auto info = os::read_process(pid);
+    if (!info)
+        return false;
+    if (pid == run.main_pid || info->sid == run.main_pid || info->pgid == run.main_pid)
+        return true;
+    // Bounded walk up: a parent chain in /proc cannot loop, but a racing read might.
+    pid_t parent = info->ppid;
+    for (int depth = 0; depth < 256 && parent > 1; ++depth) {
+        if (parent == run.main_pid)
+            return true;
+        if (parent == self)
+            return os::read_environ_value(pid, "TEND_RUN_ID") == run.run_id;
+        auto up = os::read_process(parent);
+        if (!up)
+            return false;
+        parent = up->ppid;
+    }
+    return false;
+}
+
 bool is_alive(const ProcessId& process)
 {
     auto info = os::read_process(process.pid);

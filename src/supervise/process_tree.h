@@ -68,6 +68,12 @@ struct TreeUsage {
 };
 TreeUsage usage_of(const ProcessSnapshot& snapshot, const std::vector<ProcessId>& members);
 
+// Whether `pid` belongs to the run as /proc says now: it is the main process,
+// shares its session or process group, descends from it, or descends from
+// tend (`self`) carrying the run's TEND_RUN_ID. A process that is gone, or
+// that does not descend from tend at all, does not belong.
+bool belongs_to_run(pid_t pid, const RunIdentity& run, pid_t self);
+
 // Whether the process still runs (a zombie counts as gone).
 bool is_alive(const ProcessId& process);
 

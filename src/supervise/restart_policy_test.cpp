@@ -66,5 +66,29 @@ TEST(RestartPolicyTest, NeverOverflowsInALongCrashLoop)
     EXPECT_TRUE(decision.crash_looping);
 }
 
+// Issue 13 item 18: a max_memory below the app's size recycled it every 2-3s
+// for ever, with no backoff: recycles count like exits.
+TEST(RestartPolicyTest, QuickRecyclesInARowBackOffToTheCap)
+{
+    auto spec = make_spec();
+    FailureCount failures;
+    std::vector<std::chrono::milliseconds> delays;
+    std::vector<bool> looping;
+    for (int i = 0; i < 7; ++i) {
+        auto decision = decide_recycle(spec, 2s, false, failures);
+        ASSERT_TRUE(decision.restart);
+        delays.push_back(decision.delay);
+        looping.push_back(decision.crash_looping);
+    }
+    EXPECT_EQ(delays, (std::vector<std::chrono::milliseconds>{0ms, 100ms, 200ms, 400ms, 800ms, 1s, 1s}));
+    EXPECT_EQ(looping, (std::vector<bool>{false, false, false, false, false, true, true}));
+    // A run that lasted past stable_after starts the count again.
+    EXPECT_EQ(decide_recycle(spec, 11s, false, failures).delay, 0ms);
+    EXPECT_EQ(failures.consecutive, 0);
+    // A recycle whose successor failed counts as quick however long the run was.
+    EXPECT_EQ(decide_recycle(spec, 11s, true, failures).delay, 0ms);
+    EXPECT_EQ(decide_recycle(spec, 11s, true, failures).delay, 100ms);
+}
+
 }  // namespace
 }  // namespace tend::supervise

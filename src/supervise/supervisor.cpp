@@ -18,6 +18,7 @@ Supervisor::Supervisor(Loop& loop, store::EventLog& events, store::LiveProcesses
           .killer = m_killer,
           .attribution = m_attribution,
           .app = m_options.app,
+          .runtime_directory = m_options.runtime_directory,
           .on_state_change = [this] { schedule_reconcile(); }}
     , m_self(std::make_shared<Supervisor*>(this))
 {
@@ -116,9 +117,14 @@ Result<spec::Plan> Supervisor::switch_to(const spec::AppSpec& next, const std::s
         bool finished = false;
         std::function<void(Result<void>)> done;
     };
+    std::set<std::string> changed;
+    for (const spec::GroupChange& change : plan.groups) {
+        if (change.kind != spec::ChangeKind::Unchanged || replace_anyway.contains(change.name))
+            changed.insert(change.name);
+    }
     auto pending = std::make_shared<Pending>(Pending{.done = std::move(done)});
     auto weak = std::weak_ptr<Supervisor*>(m_self);
-    auto one_done = [pending, weak, deadline](const Result<void>& outcome) {
+    auto one_done = [pending, weak, deadline, changed](const Result<void>& outcome) {
         if (pending->finished)
             return;
         if (!outcome) {
@@ -130,7 +136,7 @@ Result<spec::Plan> Supervisor::switch_to(const spec::AppSpec& next, const std::s
             return;
         pending->finished = true;
         if (auto self = weak.lock())
-            (*self)->await_all_ready(deadline, std::move(pending->done));
+            (*self)->await_all_ready(deadline, changed, std::move(pending->done));
         else
             pending->done(Error("the supervisor is gone"));
     };
@@ -148,9 +154,10 @@ Result<spec::Plan> Supervisor::switch_to(const spec::AppSpec& next, const std::s
     return plan;
 }
 
-void Supervisor::await_all_ready(std::chrono::milliseconds deadline, std::function<void(Result<void>)> done)
+void Supervisor::await_all_ready(
+    std::chrono::milliseconds deadline, std::set<std::string> groups, std::function<void(Result<void>)> done)
 {
-    auto waiter = std::make_shared<ReadyWaiter>(ReadyWaiter{.done = std::move(done)});
+    auto waiter = std::make_shared<ReadyWaiter>(ReadyWaiter{.done = std::move(done), .groups = std::move(groups)});
     waiter->deadline = m_loop.add_timer(deadline, [this, waiter, deadline] {
         waiter->deadline = 0;
         std::erase(m_ready_waiters, waiter);
@@ -172,6 +179,11 @@ std::string Supervisor::not_ready() const
             return fmt::format("{} is still being replaced", name);
         if (group->ready())
             continue;
+        if (const Instance* failing = group->failing()) {
+            InstanceStatus status = failing->status();
+            return fmt::format("{} is not ready ({}{}){}", status.name, to_string(status.state),
+                status.last_exit.empty() ? "" : ", last " + status.last_exit, failing->last_output());
+        }
         for (const InstanceStatus& member : group->status()) {
             if (member.state != InstanceState::Running && member.state != InstanceState::Stopping)
                 return fmt::format("{} is not ready ({}{})", member.name, to_string(member.state),
@@ -182,16 +194,37 @@ std::string Supervisor::not_ready() const
     return {};
 }
 
+std::string Supervisor::failed_already(const std::set<std::string>& groups) const
+{
+    for (const std::string& name : groups) {
+        auto it = m_groups.find(name);
+        if (it == m_groups.end())
+            continue;
+        if (const Instance* failing = it->second->failing()) {
+            InstanceStatus status = failing->status();
+            return fmt::format("{} exited before it was ready ({}){}", status.name,
+                status.last_exit.empty() ? status.last_error : status.last_exit, failing->last_output());
+        }
+    }
+    return {};
+}
+
 void Supervisor::check_ready_waiters()
 {
-    if (m_ready_waiters.empty() || !not_ready().empty())
+    if (m_ready_waiters.empty())
         return;
+    bool all_ready = not_ready().empty();
     auto waiters = std::move(m_ready_waiters);
     m_ready_waiters.clear();
     for (auto& waiter : waiters) {
+        std::string failed = all_ready ? std::string() : failed_already(waiter->groups);
+        if (!all_ready && failed.empty()) {
+            m_ready_waiters.push_back(waiter);
+            continue;
+        }
         if (waiter->deadline != 0)
             m_loop.cancel_timer(waiter->deadline);
-        waiter->done(Ok{});
+        waiter->done(failed.empty() ? Result<void>(Ok{}) : Result<void>(Error(failed)));
     }
 }
 

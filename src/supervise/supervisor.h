@@ -22,6 +22,7 @@ namespace tend::supervise {
 struct SupervisorOptions {
     std::string app;
     std::string log_directory;  // each group appends its output to LOG_DIRECTORY/NAME.log
+    std::string runtime_directory;  // the runs' private sockets (notify): created 0711 when first needed
 };
 
 struct GroupStatus {
@@ -46,8 +47,10 @@ public:
     // replaced (also those in `replace_anyway` that the plan leaves unchanged:
     // a new release's code) and every wanted group is ready; or the first
     // failure: a successor that never got ready (its old instance still
-    // serves) or a group not ready by `deadline`. Undoing is the caller's:
-    // switching back to the spec it came from.
+    // serves), an instance of a group the switch added or replaced that exits
+    // before it is ready (at once, not at the deadline), or a group not ready
+    // by `deadline`. Failures quote the instance's last output lines. Undoing
+    // is the caller's: switching back to the spec it came from.
     Result<spec::Plan> switch_to(const spec::AppSpec& next, const std::set<std::string>& replace_anyway,
         std::chrono::milliseconds deadline, std::function<void(Result<void>)> done);
 
@@ -87,8 +90,12 @@ private:
     struct ReadyWaiter {
         std::function<void(Result<void>)> done;
         TimerId deadline = 0;
+        std::set<std::string> groups;  // those the switch changed: one of them failing fails it
     };
-    void await_all_ready(std::chrono::milliseconds deadline, std::function<void(Result<void>)> done);
+    void await_all_ready(
+        std::chrono::milliseconds deadline, std::set<std::string> groups, std::function<void(Result<void>)> done);
+    // Why the switch waiting on `groups` has failed already; empty when it has not.
+    [[nodiscard]] std::string failed_already(const std::set<std::string>& groups) const;
     void check_ready_waiters();
     [[nodiscard]] std::string not_ready() const;  // the first group not ready, with why; empty when all are
 

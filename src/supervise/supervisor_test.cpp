@@ -22,8 +22,9 @@ protected:
         m_db = store::Database::open((m_dir / "tend.db").string()).release_value();
         m_events = std::make_unique<store::EventLog>(*m_db, *m_loop);
         m_live = std::make_unique<store::LiveProcesses>(*m_db);
-        m_supervisor = std::make_unique<Supervisor>(
-            *m_loop, *m_events, *m_live, SupervisorOptions{.app = "test", .log_directory = m_dir.string()});
+        m_supervisor = std::make_unique<Supervisor>(*m_loop, *m_events, *m_live,
+            SupervisorOptions{
+                .app = "test", .log_directory = m_dir.string(), .runtime_directory = (m_dir / "run").string()});
         m_loop->on_unwatched_exit([this](const os::ExitStatus&) { m_supervisor->on_orphan_exit(); });
     }
 
@@ -200,17 +201,54 @@ TEST_F(SupervisorTest, SwitchFailsWhenASuccessorNeverGetsReadyAndSwitchingBackKe
     EXPECT_EQ(instance("worker", 1).pid, second);
 }
 
-TEST_F(SupervisorTest, SwitchFailsWhenAnAddedGroupIsNotReadyByTheDeadline)
+TEST_F(SupervisorTest, SwitchFailsWhenAGroupIsNotReadyByTheDeadline)
 {
     ASSERT_TRUE(m_supervisor->apply(app({process("worker", {"sleep", "100"})})));
-    auto crasher = process("crasher", {"sh", "-c", "exit 3"});
+    auto silent = process("silent", {"sleep", "100"});
+    silent.ready = spec::CheckSpec{.kind = spec::CheckKind::Exec, .argv = {"false"}, .timeout = 60s, .every = 50ms};
     std::optional<Result<void>> outcome;
-    ASSERT_TRUE(m_supervisor->switch_to(app({process("worker", {"sleep", "100"}), crasher}), {}, 1500ms,
+    ASSERT_TRUE(m_supervisor->switch_to(app({process("worker", {"sleep", "100"}), silent}), {}, 1500ms,
         [&](Result<void> done) { outcome = std::move(done); }));
     ASSERT_TRUE(run_until([&] { return outcome.has_value(); }, 10s));
     ASSERT_FALSE(*outcome);
-    EXPECT_NE(outcome->error().message().find("crasher.0 is not ready"), std::string::npos)
+    EXPECT_NE(outcome->error().message().find("silent.0 is not ready (starting) after 1s500ms"), std::string::npos)
         << outcome->error().message();
+}
+
+// Issue 13 item 27: a switch waited out its deadline (90s) for an instance that
+// had crashed at once, and then did not say why.
+TEST_F(SupervisorTest, SwitchFailsAtOnceWithTheLastLinesWhenAnAddedGroupCrashes)
+{
+    ASSERT_TRUE(m_supervisor->apply(app({process("worker", {"sleep", "100"})})));
+    auto crasher = process(
+        "crasher", {"sh", "-c", "echo starting; echo \"ModuleNotFoundError: No module named 'x'\" >&2; exit 3"});
+    std::optional<Result<void>> outcome;
+    auto started = std::chrono::steady_clock::now();
+    ASSERT_TRUE(m_supervisor->switch_to(app({process("worker", {"sleep", "100"}), crasher}), {}, 60s,
+        [&](Result<void> done) { outcome = std::move(done); }));
+    ASSERT_TRUE(run_until([&] { return outcome.has_value(); }, 10s));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+    ASSERT_FALSE(*outcome);
+    EXPECT_EQ(outcome->error().message(),
+        "crasher.0 exited before it was ready (exit 3); last output: ModuleNotFoundError: No module named 'x'");
+}
+
+TEST_F(SupervisorTest, SwitchOfACrashLoopingGroupFailsAtOnceWithTheLastLines)
+{
+    auto worker = process("worker", {"sh", "-c", "echo old is broken >&2; exit 1"}, 2);
+    ASSERT_TRUE(m_supervisor->apply(app({worker})));
+    ASSERT_TRUE(run_until([&] { return instance("worker", 1).restarts >= 1; }, 10s));
+    auto still_broken = worker;
+    still_broken.argv = {"sh", "-c", "echo new is broken too >&2; exit 2"};
+    std::optional<Result<void>> outcome;
+    auto started = std::chrono::steady_clock::now();
+    ASSERT_TRUE(
+        m_supervisor->switch_to(app({still_broken}), {}, 60s, [&](Result<void> done) { outcome = std::move(done); }));
+    ASSERT_TRUE(run_until([&] { return outcome.has_value(); }, 10s));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+    ASSERT_FALSE(*outcome);
+    EXPECT_EQ(outcome->error().message(),
+        "worker.0 never became ready: exited before it was ready (exit 2); last output: new is broken too");
 }
 
 }  // namespace

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import alive, wait_until
+from conftest import APPS, alive, wait_until
 from test_faults import fill, small_disk  # noqa: F401 (fixture)
 
 
@@ -73,6 +73,29 @@ command = ["python3", "-c", "import sys,time; w=sys.stdout.buffer.write; w(b'nul
     raw = (tend.home / "e2e" / "logs" / "odd.log").read_bytes()
     raw.decode("utf-8")  # every byte of the file is valid UTF-8
     assert b"\0" not in raw
+
+
+def test_a_fast_writer_gets_exactly_one_record_per_line(tend):
+    # Issue 13 item 19: about one line in 2,400 became two records (`out+`, then
+    # `out` 15us later): the flush timer of a line completed long before cut the
+    # line that happened to be unfinished when it fired.
+    tend.write(f"""
+app = "e2e"
+[process.writer]
+command = ["python3", "{APPS}/fast_writer.py", "3"]
+logs = {{ max_size = "512MiB" }}
+""")
+    tend.up()
+    log = tend.home / "e2e" / "logs" / "writer.log"
+    wrote = wait_until(lambda: [line for line in log.read_text().splitlines() if " err: wrote " in line], 30,
+                       "the writer to finish")
+    count = int(wrote[0].split(" err: wrote ")[1].split()[0])
+    out = [line for line in log.read_text().splitlines() if " writer.0 out" in line]
+    pieces = [line for line in out if " writer.0 out+: " in line]
+    assert pieces == [], f"{len(pieces)} of {count} lines were cut: {pieces[:3]}"
+    assert len(out) == count
+    numbers = [int(line.split(" out: line ")[1].split()[0]) for line in out]
+    assert numbers == list(range(1, count + 1))
 
 
 def test_rotation_retention_and_reading_across_compressed_files(tend):

@@ -4,9 +4,13 @@ import os
 import signal
 import sqlite3
 import stat
+import subprocess
 import time
+import urllib.request
+import uuid
 
-from conftest import alive, pids_with_marker, wait_until
+from conftest import APPS, BINARY, alive, pids_with_marker, wait_until
+from test_zero_downtime import free_port
 
 BASIC = """
 app = "e2e"
@@ -77,7 +81,10 @@ max_backoff = "400ms"
     assert member["last_exit"] == "exit 3"
     before = member["restarts"]
     wait_until(lambda: tend.instance("crasher.0")["restarts"] > before, 5, "another retry at the cap")
-    tend.run("restart", "crasher", check=0)
+    # The restart itself fails, and says why: the instance's last output.
+    result = tend.run("restart", "crasher", check=1)
+    assert "crasher.0 never became ready: exited before it was ready (exit 3)" in result.stderr, result.stderr
+    assert "last output: boom" in result.stderr, result.stderr
     assert tend.instance("crasher.0")["restarts"] <= 1
     assert (tend.home / "e2e" / "logs" / "crasher.log").read_text().count("boom") >= 3
 
@@ -269,3 +276,104 @@ stop_timeout = "4s"
     writers = [fd for fd in os.listdir(f"/proc/{daemon}/fd") if os.path.realpath(f"/proc/{daemon}/fd/{fd}") == log]
     assert len(writers) == 1, f"{len(writers)} open descriptors on {log}"
     wait_until(lambda: open(log).read().count(" out: up") == 2, 10, "the new instance to write")
+
+
+def kill_daemon(tend):
+    daemon = tend.status()["daemon"]["pid"]
+    os.kill(daemon, signal.SIGKILL)
+    wait_until(lambda: not alive(daemon), 10, "the daemon to die")
+
+
+def member_pids(tend, group):
+    return {m["pid"] for g in tend.status()["groups"] if g["name"] == group for m in g["members"] if m["pid"]}
+
+
+def test_a_daemon_killed_after_a_rolling_restart_leaves_no_old_instance(tend):
+    # Issue 13 item 0: the successor's record replaced its predecessor's, whose
+    # exit then erased it; the next daemon left the instances running.
+    marker = f"rolled-{uuid.uuid4().hex}"
+    tend.write(f"""
+app = "e2e"
+[process.web]
+command = ["python3", "-c", "import time; time.sleep(1000)", "{marker}"]
+instances = 2
+""")
+    tend.up()
+    for index in range(2):
+        tend.wait_state(f"web.{index}", "running")
+    first = member_pids(tend, "web")
+    tend.run("restart", "web", check=0, timeout=60)
+    wait_until(lambda: not any(alive(pid) for pid in first), 15, "the replaced instances to stop")
+    second = member_pids(tend, "web")
+    assert len(second) == 2 and not first & second
+    kill_daemon(tend)
+    tend.up()
+    wait_until(lambda: not any(alive(pid) for pid in second), 15, "the leftover instances to be ended")
+    for index in range(2):
+        tend.wait_state(f"web.{index}", "running")
+    assert len(pids_with_marker(marker)) == 2
+    killed = [e for e in tend.events(limit=10000) if e["kind"] == "leftover-killed"]
+    assert {e["subject"] for e in killed} == {"web.0", "web.1"}, killed
+
+
+def test_a_listen_group_comes_back_after_a_rolling_restart_and_a_daemon_kill(tend):
+    # Issue 13 item 0: the orphans held the port, so the next daemon could not bind it.
+    port = free_port()
+    tend.write(f"""
+app = "e2e"
+[process.web]
+command = ["python3", "{APPS}/fd_server.py"]
+listen = ["127.0.0.1:{port}"]
+ready = {{ notify = true, timeout = "20s" }}
+instances = 2
+""")
+    tend.up()
+    for index in range(2):
+        tend.wait_state(f"web.{index}", "running")
+    tend.run("restart", "web", check=0, timeout=60)
+    second = member_pids(tend, "web")
+    kill_daemon(tend)
+    tend.up()
+    wait_until(lambda: not any(alive(pid) for pid in second), 15, "the leftover instances to be ended")
+    for index in range(2):
+        tend.wait_state(f"web.{index}", "running")
+    third = member_pids(tend, "web")
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+        assert int(response.read().decode().split()[1]) in third
+
+
+def test_a_stopped_instance_shows_no_memory_or_cpu(tend):
+    # Issue 13 item 17: `pid 0` with the last run's RSS.
+    tend.write(BASIC)
+    tend.up()
+    wait_until(lambda: tend.instance("worker.0")["rss_bytes"] > 0, 10, "a memory sample")
+    tend.run("stop", "worker.0", check=0)
+    member = tend.instance("worker.0")
+    assert member["state"] == "stopped" and member["pid"] == 0
+    assert member["rss_bytes"] == 0 and member["cpu_percent"] == 0 and member["processes"] == 0, member
+
+
+def test_a_rolling_replacement_marks_the_old_and_the_new_instance(tend):
+    # Issue 13 item 27: two rows named web.0 both read `running`.
+    tend.write("""
+app = "e2e"
+[process.web]
+command = ["sleep", "1000"]
+ready = { exec = ["test", "-e", "go"], every = "100ms" }
+""")
+    (tend.app_dir / "go").write_text("")
+    tend.up()
+    old = tend.wait_state("web.0", "running")["pid"]
+    (tend.app_dir / "go").unlink()
+    restart = subprocess.Popen([BINARY, "restart", "web"], cwd=tend.app_dir, env=tend.env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rows = wait_until(lambda: len(m := [m for g in tend.status()["groups"] for m in g["members"]]) == 2 and m, 15,
+                      "a successor")
+    roles = {m["pid"]: m["rollout"] for m in rows}
+    assert roles[old] == "old", rows
+    assert [m["rollout"] for m in rows if m["pid"] != old] == ["new"], rows
+    (tend.app_dir / "go").write_text("")
+    wait_until(lambda: len(rows := tend.status()["groups"][0]["members"]) == 1 and rows[0]["pid"] != old, 20,
+               "the switch")
+    assert tend.status()["groups"][0]["members"][0]["rollout"] is None
+    assert restart.wait(timeout=30) == 0

@@ -164,6 +164,80 @@ max_memory = "40MiB"
     wait_until(lambda: not alive(first), 20, "the old instance to stop")
 
 
+def test_a_memory_limit_below_the_apps_size_backs_off_into_a_crash_loop(tend):
+    # Issue 13 item 18: recycled every 2-3s for ever, with restarts = 0, no backoff and no warning.
+    tend.write(f"""
+app = "e2e"
+[process.hog]
+command = ["python3", "{APPS}/hog.py"]
+max_memory = "40MiB"
+max_backoff = "800ms"
+""")
+    tend.up()
+
+    def looping():
+        members = [m for g in tend.status()["groups"] for m in g["members"] if m["name"] == "hog.0"]
+        return next((m for m in members if m["state"] == "crash-looping"), None)
+
+    member = wait_until(looping, 90, "the recycles to reach the backoff cap")
+    assert member["pid"] > 0 and alive(member["pid"]), "it serves while its recycle waits"
+    assert member["restarts"] >= 3, member
+    assert member["last_exit"].startswith("recycled: memory"), member
+    assert member["retry_in_ms"] is not None
+    details = [e["detail"] for e in tend.events("hog.0") if e["kind"] == "recycle"]
+    assert any("quick recycles in a row, the next in 800ms (crash-looping)" in d for d in details), details
+
+
+def test_a_successor_that_cannot_start_fails_the_restart_at_once_with_its_last_lines(tend):
+    # Issue 13 item 27: the cause (ModuleNotFoundError) was not in the message.
+    worker = tend.app_dir / "worker.py"
+    worker.write_text("import time\nprint('worker up', flush=True)\ntime.sleep(1000)\n")
+    tend.write('app = "e2e"\n[process.worker]\ncommand = ["python3", "worker.py"]\ninstances = 2\n')
+    tend.up()
+    old = {tend.wait_state(f"worker.{i}", "running")["pid"] for i in range(2)}
+    worker.write_text("import nothere\n")
+    result = tend.run("restart", "worker", check=1, timeout=60)
+    assert "worker.0 never became ready: exited before it was ready (exit 1); last output: " in result.stderr
+    assert "ModuleNotFoundError: No module named 'nothere'; the old instance keeps serving" in result.stderr
+    assert {tend.instance(f"worker.{i}")["pid"] for i in range(2)} == old
+    assert all(alive(pid) for pid in old)
+
+
+@pytest.mark.skipif(not shutil.which("gunicorn"), reason="gunicorn is installed by scripts/deps.sh test")
+def test_gunicorn_whose_workers_cannot_boot_never_goes_live_with_notify_and_an_instance_probe(tend):
+    # Issue 13 item 26: gunicorn's master says READY=1 before its workers import
+    # the app, and a probe through the shared socket is answered by the old
+    # instances; the safe setup waits for both, probing this instance's own socket.
+    port = free_port()
+    flag = tend.app_dir / "broken"
+    tend.write(f"""
+app = "e2e"
+[process.web]
+command = ["gunicorn", "--workers", "2", "--graceful-timeout", "10", "--chdir", "{APPS}", "boot_app:app"]
+listen = ["127.0.0.1:{port}"]
+ready = {{ notify = true, http = "/healthz", instance_socket = true, timeout = "30s" }}
+instances = 2
+env = {{ BROKEN_FLAG = "{flag}" }}
+stop_timeout = "15s"
+""")
+    tend.up()
+    old = {tend.wait_state(f"web.{i}", "running", timeout=30)["pid"] for i in range(2)}
+    with Load(port) as load:
+        load.wait_for_requests(30)
+        flag.write_text("")
+        result = tend.run("restart", "web", check=1, timeout=120)
+        load.wait_for_requests(30)
+    assert "web.0 never became ready: exited" in result.stderr, result.stderr
+    assert "RuntimeError: boom: missing config" in result.stderr, result.stderr
+    assert {tend.instance(f"web.{i}")["pid"] for i in range(2)} == old
+    assert all(alive(pid) for pid in old)
+    assert load.failures == [], load.failures[:5]
+    # Once the release can boot, the same setup goes live.
+    flag.unlink()
+    tend.run("restart", "web", check=0, timeout=120)
+    assert not {tend.instance(f"web.{i}")["pid"] for i in range(2)} & old
+
+
 def test_port_in_use_is_a_clear_error_and_changes_nothing(tend):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
