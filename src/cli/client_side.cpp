@@ -12,6 +12,7 @@
 #include "os/env.h"
 #include "os/files.h"
 #include "os/process.h"
+#include "spec/names.h"
 #include "spec/parse.h"
 
 namespace tend::cli {
@@ -30,6 +31,11 @@ std::string app_file(const Options& options)
 std::string resolve_app(const Options& options)
 {
     if (!options.app.empty()) {
+        // The name picks a state directory and a socket: never a path.
+        if (auto named = spec::check_name("app", options.app); !named) {
+            fmt::print(stderr, "tend: --app: {}\n", named.error().message());
+            return {};
+        }
         if (auto unknown = unknown_app(options.app)) {
             fmt::print(stderr, "tend: {}\n", *unknown);
             return {};

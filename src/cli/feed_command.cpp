@@ -10,6 +10,7 @@
 #include "api/paths.h"
 #include "base/escape.h"
 #include "base/pattern.h"
+#include "base/units.h"
 #include "cli/client_side.h"
 
 namespace tend::cli {
@@ -65,16 +66,10 @@ Result<void> check_keys(const std::vector<std::string>& items)
     return Ok{};
 }
 
-Result<double> parse_rate(const std::string& text)
+// --rate takes the app file's rates (units.h); a bare number is per second.
+Result<double> feed_rate(const std::string& text)
 {
-    std::size_t slash = text.find('/');
-    char* end = nullptr;
-    std::string number = text.substr(0, slash);
-    double count = std::strtod(number.c_str(), &end);
-    std::string unit = slash == std::string::npos ? "s" : text.substr(slash + 1);
-    if (number.empty() || *end != '\0' || count <= 0 || (unit != "s" && unit != "m" && unit != "h"))
-        return Error(fmt::format("--rate \"{}\" is not N/s, N/m or N/h", text));
-    return unit == "s" ? count : unit == "m" ? count / 60 : count / 3600;
+    return parse_rate(text.find('/') == std::string::npos ? text + "/s" : text);
 }
 
 }  // namespace
@@ -125,9 +120,9 @@ int run_feed(Options& options)
         return BadInput;
     }
     if (!options.rate.empty()) {
-        auto parsed = parse_rate(options.rate);
+        auto parsed = feed_rate(options.rate);
         if (!parsed) {
-            fmt::print(stderr, "tend feed: {}\n", parsed.error().message());
+            fmt::print(stderr, "tend feed: --rate: {}\n", parsed.error().message());
             return BadInput;
         }
         rate = *parsed;

@@ -29,6 +29,14 @@ std::string state_text(const nlohmann::json& member)
     if (!member["retry_in_ms"].is_null())
         state += fmt::format(
             " (retry in {})", format_duration(std::chrono::milliseconds(member["retry_in_ms"].get<std::int64_t>())));
+    // During a rolling replacement two instances share a name: the successor
+    // on trial and the one it replaces.
+    std::string rollout
+        = member.contains("rollout") && member["rollout"].is_string() ? member["rollout"].get<std::string>() : "";
+    if (rollout == "new")
+        state += " (new)";
+    else if (rollout == "old")
+        state += " (old)";
     return state;
 }
 

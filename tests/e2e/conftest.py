@@ -95,10 +95,31 @@ class Tend:
             args.append(subject)
         return json.loads(self.run(*args, check=0).stdout)["events"]
 
+    def own_daemons(self):
+        """Pids of tend daemons started with this test's TEND_HOME (also those a
+        failed `up` left before their pid was recorded)."""
+        marker = f"TEND_HOME={self.home}".encode()
+        found = set()
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                if os.readlink(f"/proc/{entry}/exe") != os.path.realpath(BINARY):
+                    continue
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    if b"daemon" not in cmdline.read().split(b"\0"):
+                        continue
+                with open(f"/proc/{entry}/environ", "rb") as environ:
+                    if marker in environ.read().split(b"\0"):
+                        found.add(int(entry))
+            except OSError:
+                pass
+        return found
+
     def cleanup(self):
         self.run("down", timeout=60)
         # Whatever a failed test left behind: only daemons this test started, by pid.
-        for pid in self.daemon_pids:
+        for pid in self.daemon_pids | self.own_daemons():
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
 

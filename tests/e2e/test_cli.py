@@ -134,6 +134,8 @@ def test_unknown_names_are_refused_with_did_you_mean(tend):
     assert 'did you mean "web"' in tend.run("logs", "wbe", check=2).stderr
     assert 'did you mean "names"' in tend.run("--app", "nmaes", "logs", check=2).stderr
     assert "no app named" in tend.run("--app", "nothere", "status", check=2).stderr
+    # --app names a state directory and a socket: never a path.
+    assert "may contain only" in tend.run("--app", "../names", "status", check=2).stderr
     assert 'did you mean "ingest"' in tend.run("status", "--events", "ingset", check=2).stderr
     assert 'did you mean "ingest"' in tend.run("history", "ingets", check=2).stderr
     assert 'did you mean "ingest"' in tend.run("feed", "ingets", "a", check=2).stderr

@@ -136,6 +136,17 @@ def test_feed_with_a_pattern_and_a_rate(tend):
     assert result.returncode == 2 and "no job named" in result.stderr
 
 
+def test_feed_rate_is_checked_like_the_app_files_rates(tend):
+    # --rate used strtod: nan/s, 1e-12/s (no limit at all) and hex were taken.
+    tend.write('app = "feedrate"\n[job.ingest]\ncommand = "true"\n')
+    tend.up()
+    for bad in ["nan/s", "inf/s", "1e-12/s", "0x10/s", " 1/s", "0/s", "2/d"]:
+        result = tend.run("feed", "ingest", "a", "--rate", bad)
+        assert result.returncode == 2, (bad, result.stdout, result.stderr)
+        assert "--rate" in result.stderr, result.stderr
+    assert tend.run("feed", "ingest", "a", "--rate", "50", check=0).stdout
+
+
 def test_the_job_rate_spaces_item_starts(tend):
     tend.write('app = "rate"\n[job.slowly]\ncommand = "true"\nconcurrency = 8\nrate = "5/s"\n')
     tend.up()

@@ -372,6 +372,8 @@ ready = { exec = ["test", "-e", "go"], every = "100ms" }
     roles = {m["pid"]: m["rollout"] for m in rows}
     assert roles[old] == "old", rows
     assert [m["rollout"] for m in rows if m["pid"] != old] == ["new"], rows
+    table = tend.run("status", check=0).stdout
+    assert "running (old)" in table and "starting (new)" in table, table
     (tend.app_dir / "go").write_text("")
     wait_until(lambda: len(rows := tend.status()["groups"][0]["members"]) == 1 and rows[0]["pid"] != old, 20,
                "the switch")
