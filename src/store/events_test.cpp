@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <gtest/gtest.h>
 
+#include "store/schema.h"
 #include "testing/temp_dir.h"
 
 namespace tend::store {
@@ -32,7 +33,7 @@ TEST_F(EventLogTest, MigratesAndStoresEventsAcrossReopen)
     {
         auto db = Database::open(path());
         ASSERT_TRUE(db) << db.error().message();
-        EXPECT_EQ((*db)->schema_version(), 4);
+        EXPECT_EQ((*db)->schema_version(), static_cast<int>(migrations().size()));
         EventLog log(**db, *m_loop);
         log.record("web.0", "started", "pid 42");
         log.record("web.1", "started", "pid 43");
