@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/units.h"
+#include "spec/retention_spec.h"
 
 namespace tend::spec {
 
@@ -190,6 +191,7 @@ struct AppSpec {
     std::map<std::string, ProcessSpec> processes;  // by name
     std::map<std::string, JobSpec> jobs;  // by name; never the name of a process
     std::optional<DeploySpec> deploy;
+    RetentionSpec retention;  // [retention]
 
     // Process names in an order where each comes after everything in its `after`.
     [[nodiscard]] std::vector<std::string> start_order() const;
