@@ -2,11 +2,15 @@
 a failed step, feeds with a pattern and a rate, hostile file names, and a
 daemon killed while eight items run."""
 
+import errno
 import json
 import os
 import signal
+import subprocess
 import time
 from datetime import datetime
+
+import pytest
 
 from conftest import alive, pids_with_marker, wait_until
 
@@ -294,3 +298,64 @@ def test_items_of_a_job_removed_from_the_app_file_stay_in_sight_until_it_returns
     tend.run("apply", check=0)
     wait_until(lambda: states(tend, "ingest") == ["succeeded"] * 5, 20, "the four waiting items")
     assert tend.status()["items_of_removed_jobs"] == []
+
+
+def mount_small_tmpfs(path, size):
+    """Mounts a tmpfs of `size` at path; False when this test cannot (not root, no mount)."""
+    if os.geteuid() != 0:
+        return False
+    path.mkdir()
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                            capture_output=True, text=True)
+    return result.returncode == 0
+
+
+def fill(directory):
+    """Writes a file until the file system is full; returns its path."""
+    filler = directory / "filler"
+    with open(filler, "wb") as out:
+        chunk = b"\0" * 65536
+        try:
+            while True:
+                out.write(chunk)
+                out.flush()
+        except OSError as error:
+            assert error.errno == errno.ENOSPC, error
+    return filler
+
+
+def test_the_queue_resumes_by_itself_after_the_disk_was_full(tend, tmp_path):
+    # Regression (F7): after a transient full disk, items whose steps had ended stayed `running` and nothing
+    # more ran until the daemon restarted.
+    small = tmp_path / "small"
+    if not mount_small_tmpfs(small, "20m"):
+        pytest.skip("needs root and a tmpfs mount")
+    try:
+        tend.home = small / "home"
+        tend.env["TEND_HOME"] = str(tend.home)
+        ledger = tend.app_dir / "ledger"
+        tend.write(f'app = "full"\n[job.j]\nconcurrency = 2\n'
+                   f'command = ["sh", "-c", "echo $1 >> {ledger}; sleep 0.05", "x", "{{item}}"]\n')
+        tend.up()
+        keys = [f"m{i}" for i in range(300)]
+        tend.run("feed", "j", *keys, check=0)
+        wait_until(lambda: job_status(tend, "j")["items"]["succeeded"] >= 10, 30, "the queue to run")
+        filler = fill(small)
+        # The daemon notices when a write fails (events cannot be stored either).
+        wait_until(lambda: tend.status()["store"]["error"], 60, "a write to fail on the full disk")
+        done_when_full = job_status(tend, "j")["items"]["succeeded"]
+        assert done_when_full < 300, "the disk filled too late to matter"
+        filler.unlink()
+        wait_until(lambda: job_status(tend, "j")["items"]["succeeded"] == 300, 120,
+                   "every item to succeed once the disk has room, without a restart or a new feed")
+        counts = job_status(tend, "j")["items"]
+        assert counts["running"] == 0 and counts["queued"] == 0, counts
+        lines = ledger.read_text().split()
+        assert sorted(lines) == sorted(keys), "each item ran once"
+        kinds = [e["kind"] for e in tend.events("items")]
+        assert "store-failing" in kinds and "store-recovered" in kinds, kinds
+        recovered = [e["detail"] for e in tend.events("items") if e["kind"] == "store-recovered"]
+        assert "nothing was lost" in recovered[-1], recovered
+    finally:
+        tend.cleanup()
+        subprocess.run(["umount", "-l", str(small)], capture_output=True)
