@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "jobs/file_action.h"
 #include "os/files.h"
 #include "os/process.h"
 #include "supervise/guarded.h"
@@ -13,12 +14,6 @@ namespace {
 using supervise::guarded;
 
 using schedule::describe;
-
-std::string base_name(const std::string& path)
-{
-    std::size_t slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 }  // namespace
 
@@ -380,11 +375,11 @@ void Work::finish_file(const ItemJob& job, const store::Item& item, bool succeed
         done = os::remove_file(item.key);
         break;
     case spec::FileAction::Kind::Move: {
-        std::string target = action.directory + "/" + base_name(item.key);
-        what = "moved to " + target;
-        done = os::make_directories(action.directory);
-        if (done)
-            done = os::rename_file(item.key, target);
+        // Never over a file already there: a taken name gets the item's number.
+        auto moved = move_into(item.key, action.directory, item.id);
+        what = moved ? "moved to " + *moved : "moved to " + action.directory;
+        if (!moved)
+            done = moved.error();
         break;
     }
     }

@@ -6,7 +6,8 @@
 // item reaches it only as an argv element or TEND_ITEM). A failed step is
 // retried on its own with exponential backoff and jitter; out of retries the
 // item is dead, and `tend retry` puts it back at that step. A watched file
-// gets `on_success` / `on_failure` once its item has ended.
+// gets `on_success` / `on_failure` once its item has ended (a move never
+// replaces a file already there: jobs/file_action.h).
 //
 //   queued --room--> running --last step ok--> succeeded
 //                        |--step ok--> queued (next step)

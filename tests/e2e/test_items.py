@@ -300,6 +300,25 @@ def test_items_of_a_job_removed_from_the_app_file_stay_in_sight_until_it_returns
     assert tend.status()["items_of_removed_jobs"] == []
 
 
+def test_a_move_never_replaces_a_file_of_the_same_name(tend):
+    # Regression (F9): the second `dup` replaced the first in done/, and nothing said so.
+    inbox = tend.app_dir / "in"
+    inbox.mkdir()
+    done = tend.app_dir / "done"
+    tend.write('app = "mv"\n[job.take]\nwatch = "in/*"\ncommand = "true"\non_success = "move:done"\n')
+    tend.up()
+    (inbox / "dup").write_text("first\n")
+    wait_until(lambda: (done / "dup").exists() and not (inbox / "dup").exists(), 10, "the first file to be moved")
+    (inbox / "dup").write_text("second\n")
+    wait_until(lambda: len(os.listdir(done)) == 2 and not (inbox / "dup").exists(), 10, "the second file to be moved")
+    second = item(tend, "take", str(inbox / "dup"))
+    assert sorted(os.listdir(done)) == ["dup", f"dup.{second['id']}"]
+    assert (done / "dup").read_text() == "first\n"
+    assert (done / f"dup.{second['id']}").read_text() == "second\n"
+    moved = [e["detail"] for e in second["history"] if e["kind"] == "file"]
+    assert moved == [f"moved to {done}/dup.{second['id']}"], second["history"]
+
+
 def mount_small_tmpfs(path, size):
     """Mounts a tmpfs of `size` at path; False when this test cannot (not root, no mount)."""
     if os.geteuid() != 0:
