@@ -149,7 +149,10 @@ Result<void> Items::update(const Item& item, const std::vector<ItemEvent>& event
 Result<std::vector<Item>> Items::requeue_running(std::int64_t now_us)
 {
     auto transaction = TRY(Transaction::begin(m_db));
-    auto select = TRY(m_db.prepare(std::string("SELECT ") + item_columns + " FROM items WHERE state = 'running'"));
+    // Through item_counts and an index: a store of finished items is not read.
+    auto select = TRY(m_db.prepare(std::string("SELECT ") + item_columns
+        + " FROM items WHERE state = 'running' AND job IN "
+          "(SELECT job FROM item_counts WHERE state = 'running' AND count > 0)"));
     std::vector<Item> out;
     while (TRY(select.step()))
         out.push_back(read_item(select));

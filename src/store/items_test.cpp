@@ -89,13 +89,17 @@ TEST_F(ItemsTest, RunningItemsAreRequeuedAtStartAndDeadOnesRetried)
 TEST_F(ItemsTest, PickingTheNextItemsWalksAnIndexWhateverTheBacklog)
 {
     // Regression (F19): `... state IN ('queued', 'failed') ... ORDER BY id` sorted every queued row.
-    for (const std::string& sql : Items::ready_queries()) {
-        auto plan = m_db->query_plan(sql);
+    auto queries = Items::ready_queries();
+    std::vector<std::string> indexes{"items_queue", "items_ready", "items_queue"};
+    ASSERT_EQ(queries.size(), indexes.size());
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+        auto plan = m_db->query_plan(queries[i]);
         ASSERT_TRUE(plan) << plan.error().message();
-        EXPECT_EQ(plan->find("TEMP B-TREE"), std::string::npos) << sql << "\n" << *plan;
+        EXPECT_EQ(plan->find("TEMP B-TREE"), std::string::npos) << queries[i] << "\n" << *plan;
+        EXPECT_NE(plan->find("INDEX " + indexes[i] + " "), std::string::npos) << queries[i] << "\n" << *plan;
         std::istringstream steps(*plan);
         for (std::string step; std::getline(steps, step);)
-            EXPECT_TRUE(step.starts_with("SEARCH items USING")) << sql << "\n" << *plan;
+            EXPECT_TRUE(step.starts_with("SEARCH items USING")) << queries[i] << "\n" << *plan;
     }
 }
 

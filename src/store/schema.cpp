@@ -119,6 +119,7 @@ CREATE INDEX release_steps_by_release ON release_steps (release, id);
     Migration{"a queue index that matches the ready query, item counts kept by triggers, indexes for retention",
         R"sql(
 CREATE INDEX items_queue ON items (job, id) WHERE state = 'queued';
+CREATE INDEX items_by_job ON items (job, id);
 CREATE INDEX items_finished ON items (updated_us) WHERE state IN ('succeeded', 'dead');
 
 CREATE TABLE item_counts (
