@@ -332,12 +332,12 @@ def mount_small_tmpfs(path, size):
 def fill(directory):
     """Writes a file until the file system is full; returns its path."""
     filler = directory / "filler"
-    with open(filler, "wb") as out:
+    # Unbuffered: a buffered file would try the failed write again when closed, and raise there.
+    with open(filler, "wb", buffering=0) as out:
         chunk = b"\0" * 65536
         try:
             while True:
                 out.write(chunk)
-                out.flush()
         except OSError as error:
             assert error.errno == errno.ENOSPC, error
     return filler
