@@ -5,4 +5,5 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 export PATH="$root/build/npm/node_modules/.bin:$PATH"
+export TEND_BENCH_STORE="$root/build/bench/tend_bench_store"
 exec /usr/bin/python3 "$root/bench/compare.py" --tend "$1" --child "$root/build/bench/tend_bench_child" "${@:2}"

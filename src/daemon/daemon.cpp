@@ -22,6 +22,7 @@
 #include "spec/parse.h"
 #include "store/database.h"
 #include "store/events.h"
+#include "store/history_retention.h"
 #include "store/items.h"
 #include "store/releases.h"
 #include "store/runs.h"
@@ -115,6 +116,7 @@ private:
         m_work = std::make_unique<jobs::Work>(m_supervisor->context(), *m_items, *m_scheduler);
         TRY(m_work->start());
         m_releases = std::make_unique<store::Releases>(*m_db);
+        m_retention = std::make_unique<store::HistoryRetention>(*m_db, m_events.get());
         const std::string& state = m_paths.state_directory;
         m_deployer = std::make_unique<deploy::Deployer>(m_supervisor->context(), *m_releases, *m_events,
             deploy::DeployPaths{.state = state,
@@ -438,6 +440,12 @@ private:
         m_supervisor->tick();
         m_scheduler->tick();
         m_work->tick();
+        const spec::RetentionSpec& keep = m_supervisor->spec().retention;
+        m_retention->tick({.max_age = keep.max_age,
+                              .max_runs = keep.max_runs,
+                              .max_items = keep.max_items,
+                              .max_events = keep.max_events},
+            to_micros(m_clock.wall_now()));
         m_deployer->tick();
         m_own_log->tick();
         (void)m_events->flush();
@@ -474,6 +482,7 @@ private:
     std::unique_ptr<store::Items> m_items;
     std::unique_ptr<jobs::Work> m_work;
     std::unique_ptr<store::Releases> m_releases;
+    std::unique_ptr<store::HistoryRetention> m_retention;
     std::unique_ptr<deploy::Deployer> m_deployer;
     std::unique_ptr<api::DaemonControl> m_control;
     std::unique_ptr<api::Server> m_server;

@@ -104,6 +104,14 @@ void Watcher::scan(Entry& entry)
         m_arrived(entry.spec.job, paths, true);
 }
 
+void Watcher::rescan()
+{
+    for (auto& [job, entry] : m_entries) {
+        if (entry.watch >= 0)
+            scan(entry);
+    }
+}
+
 void Watcher::on_readable()
 {
     while (true) {
@@ -114,10 +122,7 @@ void Watcher::on_readable()
         for (const os::InotifyEvent& event : *events) {
             if (os::is_overflow(event.mask)) {
                 m_events.record("daemon", "watch-overflow", "inotify lost events; rescanning watched directories");
-                for (auto& [job, entry] : m_entries) {
-                    if (entry.watch >= 0)
-                        scan(entry);
-                }
+                rescan();
                 continue;
             }
             for (auto& [job, entry] : m_entries) {

@@ -38,6 +38,8 @@ public:
     Result<void> start();
     // Watches exactly these (by job); new and changed ones are scanned once.
     void set(const std::vector<WatchSpec>& watches);
+    // Scans every watched directory again (files that could not be queued earlier).
+    void rescan();
     void tick();
 
 private:

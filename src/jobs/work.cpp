@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <fmt/format.h>
 
+#include "jobs/file_action.h"
 #include "os/files.h"
 #include "os/process.h"
 #include "supervise/guarded.h"
@@ -15,12 +16,6 @@ using supervise::guarded;
 
 using schedule::describe;
 
-std::string base_name(const std::string& path)
-{
-    std::size_t slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 }  // namespace
 
 Work::Work(supervise::InstanceContext& context, store::Items& items, schedule::Scheduler& scheduler)
@@ -30,6 +25,12 @@ Work::Work(supervise::InstanceContext& context, store::Items& items, schedule::S
     , m_watcher(context.loop, context.events,
           [this](
               const std::string& job, const std::vector<std::string>& paths, bool scan) { on_files(job, paths, scan); })
+    , m_writes(context.loop,
+          {
+              .failing = [this](const std::string& error) { on_store_failing(error); },
+              .retry = [this] { on_store_retry(); },
+              .recovered = [this](const store::Outage& outage) { on_store_recovered(outage); },
+          })
     , m_self(std::make_shared<Work*>(this))
 {}
 
@@ -120,7 +121,15 @@ Result<store::EnqueueResult> Work::feed(
         if (key.empty() || key.size() > 4096 || key.find('\0') != std::string::npos)
             return Error("an item must be 1 to 4096 bytes with no NUL", EINVAL);
     }
-    auto result = TRY(m_items.enqueue(job, keys, source, now_us()));
+    auto result = m_items.enqueue(job, keys, source, now_us());
+    if (!result) {
+        m_writes.failed(result.error());
+        if (source == "watch")
+            m_held.files.insert(keys.begin(), keys.end());
+        else
+            ++m_held.feeds;
+        return result.error();
+    }
     if (!m_shutting_down)
         dispatch(job);
     return result;
@@ -146,7 +155,8 @@ void Work::on_files(const std::string& job, const std::vector<std::string>& path
     auto fed = feed(job, fresh, "watch");
     if (!fed)
         m_context.events.record(job, "watch-failed",
-            fmt::format("{} file(s) could not be queued: {}", fresh.size(), fed.error().message()));
+            fmt::format("{} file(s) could not be queued: {}{}", fresh.size(), fed.error().message(),
+                m_writes.failing() ? "; they are queued by a rescan once the store can be written" : ""));
 }
 
 Result<std::int64_t> Work::retry(const std::string& job, const std::optional<std::string>& key)
@@ -180,7 +190,8 @@ void Work::wake_at(ItemJob& job, const std::string& name, MonoTime when)
 void Work::dispatch(const std::string& name)
 {
     auto it = m_jobs.find(name);
-    if (it == m_jobs.end() || m_shutting_down)
+    // While the store fails, nothing starts: a start must be recorded first.
+    if (it == m_jobs.end() || m_shutting_down || m_writes.failing())
         return;
     ItemJob& job = *it->second;
     int room = job.spec->concurrency - static_cast<int>(job.running.size());
@@ -188,10 +199,12 @@ void Work::dispatch(const std::string& name)
         return;
     auto ready = m_items.ready(name, now_us(), static_cast<std::size_t>(room));
     if (!ready) {
-        m_context.events.record(name, "queue-failed", ready.error().message());
+        m_writes.failed(ready.error());
         return;
     }
     for (store::Item& item : *ready) {
+        if (m_writes.failing())
+            return;
         if (job.spec->rate) {
             MonoTime now = m_context.loop.now();
             if (job.next_start > now) {
@@ -223,29 +236,32 @@ void Work::start_item(ItemJob& job, store::Item item)
         item.state = "dead";
         item.error = "the file was removed before it was processed";
         item.updated_us = now;
-        (void)m_items.update(item,
-            {.item = item.id,
+        write(item,
+            {{.item = item.id,
                 .time_us = now,
                 .kind = "dead",
                 .step = step.name,
                 .attempt = item.attempt,
-                .detail = item.error});
+                .detail = item.error}});
         m_context.events.record(name, "item-dead", fmt::format("item {} ({}): {}", item.id, item.key, item.error));
+        return;
+    }
+    auto log = m_scheduler.log_of(name);
+    if (!log) {
+        m_context.events.record(name, "queue-failed", "the job has no log file");
         return;
     }
     item.state = "running";
     item.attempt += 1;
     item.updated_us = now;
     item.error.clear();
+    // A start is recorded before the step runs, or the step does not run: the
+    // item stays queued and starts once the store can be written again.
     auto stored = m_items.update(
         item, {.item = item.id, .time_us = now, .kind = "started", .step = step.name, .attempt = item.attempt});
     if (!stored) {
-        m_context.events.record(name, "queue-failed", stored.error().message());
-        return;
-    }
-    auto log = m_scheduler.log_of(name);
-    if (!log) {
-        m_context.events.record(name, "queue-failed", "the job has no log file");
+        m_writes.failed(stored.error());
+        m_held.starts.insert(item.id);
         return;
     }
     auto run = std::make_unique<schedule::JobRun>(m_context, job.step_specs.at(static_cast<std::size_t>(item.step)),
@@ -308,6 +324,7 @@ void Work::on_step_done(const std::string& name, std::int64_t id, const schedule
         event.kind = "requeued";
         event.detail = "the daemon stopped during the step; it runs again from this step";
         item.state = "queued";
+        item.not_before_us = 0;
         item.attempt -= 1;
     } else {
         event.kind = "step-failed";
@@ -325,13 +342,14 @@ void Work::on_step_done(const std::string& name, std::int64_t id, const schedule
                                                : std::string("; no retries");
         }
     }
-    if (auto stored = m_items.update(item, event); !stored)
-        m_context.events.record(name, "queue-failed", stored.error().message());
+    std::vector<store::ItemEvent> events{std::move(event)};
     if (ended) {
-        if (succeeded)
-            (void)m_items.record({.item = item.id, .time_us = now, .kind = "succeeded"});
-        else
-            (void)m_items.record({.item = item.id, .time_us = now, .kind = "dead", .detail = item.error});
+        events.push_back(succeeded
+                ? store::ItemEvent{.item = item.id, .time_us = now, .kind = "succeeded"}
+                : store::ItemEvent{.item = item.id, .time_us = now, .kind = "dead", .detail = item.error});
+    }
+    write(item, std::move(events));
+    if (ended) {
         if (!succeeded)
             m_context.events.record(name, "item-dead", fmt::format("item {} ({}): {}", item.id, item.key, item.error));
         if (item.source == "watch")
@@ -359,18 +377,57 @@ void Work::finish_file(const ItemJob& job, const store::Item& item, bool succeed
         done = os::remove_file(item.key);
         break;
     case spec::FileAction::Kind::Move: {
-        std::string target = action.directory + "/" + base_name(item.key);
-        what = "moved to " + target;
-        done = os::make_directories(action.directory);
-        if (done)
-            done = os::rename_file(item.key, target);
+        // Never over a file already there: a taken name gets the item's number.
+        auto moved = move_into(item.key, action.directory, item.id);
+        what = moved ? "moved to " + *moved : "moved to " + action.directory;
+        if (!moved)
+            done = moved.error();
         break;
     }
     }
-    (void)m_items.record({.item = item.id,
+    store::ItemEvent event{.item = item.id,
         .time_us = now_us(),
         .kind = done ? "file" : "file-failed",
-        .detail = done ? what : fmt::format("could not be {}: {}", what, done.error().message())});
+        .detail = done ? what : fmt::format("could not be {}: {}", what, done.error().message())};
+    m_writes.write([items = &m_items, event] { return items->record(event); });
+}
+
+void Work::write(const store::Item& item, std::vector<store::ItemEvent> events)
+{
+    m_writes.write([items = &m_items, item, events = std::move(events)] { return items->update(item, events); });
+}
+
+void Work::on_store_failing(const std::string& error)
+{
+    m_held = {};
+    m_context.events.record("items", "store-failing",
+        fmt::format("item changes cannot be written ({}); no item starts until they can, and the changes of "
+                    "steps that end meanwhile are kept and written then (retrying every {} at most)",
+            error, format_duration(store::WriteRetry::longest_delay)));
+}
+
+void Work::on_store_retry()
+{
+    if (!m_held.files.empty())
+        m_watcher.rescan();
+    for (const auto& [name, job] : m_jobs)
+        dispatch(name);
+}
+
+void Work::on_store_recovered(const store::Outage& outage)
+{
+    std::vector<std::string> parts;
+    parts.push_back(fmt::format("{} change(s) of items whose steps ended were written late", outage.delayed));
+    parts.push_back(fmt::format("{} item(s) waited to start (they stayed queued)", m_held.starts.size()));
+    if (!m_held.files.empty())
+        parts.push_back(fmt::format(
+            "{} watched file(s) that could not be queued were found again by a rescan", m_held.files.size()));
+    if (m_held.feeds > 0)
+        parts.push_back(fmt::format("{} feed(s) were refused with an error", m_held.feeds));
+    m_context.events.record("items", "store-recovered",
+        fmt::format("item changes are written again after {} (it failed with: {}): {}; nothing was lost",
+            format_duration(outage.lasted), outage.error, fmt::join(parts, "; ")));
+    m_held = {};
 }
 
 void Work::tick()
@@ -401,8 +458,14 @@ void Work::continue_shutdown()
                 return;
         }
     }
-    if (m_shutdown_done)
-        m_context.loop.defer(std::exchange(m_shutdown_done, {}));
+    if (!m_shutdown_done)
+        return;
+    if (!m_writes.flush())
+        m_context.events.record("items", "store-failing",
+            fmt::format("{} item change(s) could not be written before the daemon stopped; those items are "
+                        "found running at the next start and run again from the step they were in",
+                m_writes.waiting()));
+    m_context.loop.defer(std::exchange(m_shutdown_done, {}));
 }
 
 }  // namespace tend::jobs

@@ -6,7 +6,8 @@
 // item reaches it only as an argv element or TEND_ITEM). A failed step is
 // retried on its own with exponential backoff and jitter; out of retries the
 // item is dead, and `tend retry` puts it back at that step. A watched file
-// gets `on_success` / `on_failure` once its item has ended.
+// gets `on_success` / `on_failure` once its item has ended (a move never
+// replaces a file already there: jobs/file_action.h).
 //
 //   queued --room--> running --last step ok--> succeeded
 //                        |--step ok--> queued (next step)
@@ -15,7 +16,14 @@
 //
 // A daemon that dies mid-item leaves it `running`; the next one puts it back
 // in the queue at its step (at-least-once). A graceful stop does the same for
-// items it had to interrupt. Owns: the running steps, the watcher.
+// items it had to interrupt.
+//
+// When the store cannot be written (a full disk), the changes of items whose
+// steps ended are kept and retried with backoff (store/write_retry.h), no
+// item starts, and watched files that could not be queued are found again by
+// a rescan; once writes succeed, everything resumes by itself, and events say
+// when it began and what was delayed. Owns: the running steps, the watcher,
+// the item changes waiting to be written.
 // Persists: items and their history (store/items.h), events.
 #pragma once
 
@@ -23,6 +31,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +39,7 @@
 #include "schedule/job_run.h"
 #include "schedule/scheduler.h"
 #include "store/items.h"
+#include "store/write_retry.h"
 
 namespace tend::jobs {
 
@@ -79,6 +89,10 @@ private:
     void wake_at(ItemJob& job, const std::string& name, MonoTime when);
     void on_files(const std::string& job, const std::vector<std::string>& paths, bool scan);
     void continue_shutdown();
+    void write(const store::Item& item, std::vector<store::ItemEvent> events);
+    void on_store_failing(const std::string& error);
+    void on_store_retry();
+    void on_store_recovered(const store::Outage& outage);
     ItemJob* find(const std::string& job);
     [[nodiscard]] std::int64_t now_us() const;
 
@@ -90,6 +104,14 @@ private:
     std::map<std::string, std::unique_ptr<ItemJob>> m_retired;
     bool m_shutting_down = false;
     std::function<void()> m_shutdown_done;
+    // What the current store outage held back, for the event that ends it.
+    struct HeldBack {
+        std::set<std::int64_t> starts;  // items whose start could not be recorded (they stayed queued)
+        std::set<std::string> files;  // watched files that could not be queued
+        std::size_t feeds = 0;  // feeds refused
+    };
+    HeldBack m_held;
+    store::WriteRetry m_writes;
     std::shared_ptr<Work*> m_self;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <dirent.h>
 #include <fcntl.h>
@@ -237,6 +238,20 @@ Result<void> rename_file(const std::string& from, const std::string& to)
 {
     if (::rename(from.c_str(), to.c_str()) != 0)
         return Error::from_errno(fmt::format("rename {} to {}", from, to));
+    return Ok{};
+}
+
+Result<void> rename_no_replace(const std::string& from, const std::string& to)
+{
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0)
+        return Ok{};
+    if (errno != EINVAL && errno != ENOSYS)
+        return Error::from_errno(fmt::format("rename {} to {}", from, to));
+    // A file system without RENAME_NOREPLACE: link(2) refuses an existing target just as well.
+    if (::link(from.c_str(), to.c_str()) != 0)
+        return Error::from_errno(fmt::format("link {} to {}", from, to));
+    if (::unlink(from.c_str()) != 0)
+        return Error::from_errno(fmt::format("unlink {}", from));
     return Ok{};
 }
 

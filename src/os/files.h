@@ -73,6 +73,10 @@ Result<FileIdentity> identity_of(int fd);
 Result<FileIdentity> identity_of(const std::string& path);
 
 Result<void> rename_file(const std::string& from, const std::string& to);
+// Renames `from` to `to` only if nothing is at `to` (renameat2 RENAME_NOREPLACE;
+// link and unlink on file systems without it): never replaces a file. Fails
+// with code EEXIST when `to` exists.
+Result<void> rename_no_replace(const std::string& from, const std::string& to);
 
 struct DirectoryEntry {
     std::string name;

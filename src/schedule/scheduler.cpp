@@ -18,8 +18,6 @@ using supervise::guarded;
 constexpr auto reset_jump = std::chrono::hours(3);
 // Smaller differences between wall and monotonic time are drift, not a jump.
 constexpr auto noticeable_jump = std::chrono::seconds(1);
-// `catchup = "all"` runs at most this many missed fires.
-constexpr std::size_t catchup_limit = 100;
 // Enumerating missed fires stops here (an `every 1s` job down for a day).
 constexpr std::size_t enumeration_limit = 100'000;
 
@@ -38,6 +36,12 @@ Scheduler::Scheduler(supervise::InstanceContext& context, store::Runs& runs, Sch
     : m_context(context)
     , m_runs(runs)
     , m_options(std::move(options))
+    , m_writes(context.loop,
+          {
+              .failing = [this](const std::string& error) { on_store_failing(error); },
+              .retry = [this] { on_store_retry(); },
+              .recovered = [this](const store::Outage& outage) { on_store_recovered(outage); },
+          })
     , m_self(std::make_shared<Scheduler*>(this))
 {}
 
@@ -67,7 +71,8 @@ Result<void> Scheduler::start()
         m_timer.get(), os::Interest::Read, guarded(m_self, [](Scheduler& self, FdEvent) { self.on_wall_timer(); })));
     m_last_wall = m_context.loop.clock().wall_now();
     m_last_mono = m_context.loop.now();
-    m_interrupted = TRY(m_runs.interrupt_unfinished(now_us()));
+    m_interrupted = TRY(m_runs.interrupt_running(now_us()));
+    m_unstarted = TRY(m_runs.waiting());
     for (const store::Run& run : m_interrupted)
         m_context.events.record(run.job, "run-interrupted",
             fmt::format(
@@ -134,9 +139,10 @@ Result<void> Scheduler::apply(const spec::AppSpec& next)
             pending.run.state = "stopped";
             pending.run.ended_us = now_us();
             pending.run.error = "the job was removed before it ran";
-            (void)m_runs.finish(pending.run);
+            finish_run(pending.run);
         }
         job.waiting.clear();
+        job.unclaimed.clear();
         job.retired = true;
         m_retired.push_back(std::move(it->second));
         it = m_jobs.erase(it);
@@ -171,6 +177,13 @@ Result<void> Scheduler::apply(const spec::AppSpec& next)
                 maybe_retry(*it->second, run);
         }
         m_interrupted.clear();
+        // Waiting runs of jobs no longer in the app file never run.
+        for (store::Run& run : std::exchange(m_unstarted, {})) {
+            run.state = "stopped";
+            run.ended_us = now_us();
+            run.error = "the job was removed before it ran";
+            finish_run(run);
+        }
     }
     rearm();
     return Ok{};
@@ -188,63 +201,6 @@ std::vector<UnixSeconds> Scheduler::fires_between(const Job& job, UnixSeconds af
         cursor = *fire;
     }
     return fires;
-}
-
-void Scheduler::plan_after_start(Job& job, UnixSeconds now)
-{
-    job.next.reset();
-    if (job.spec->schedule.empty() || job.schedule.kind == Schedule::Kind::Reboot)
-        return;
-    auto last = m_runs.last_fire(job.spec->name);
-    if (last && last->has_value()) {
-        UnixSeconds last_fire = **last / micros_per_second;
-        UnixSeconds window = std::chrono::duration_cast<std::chrono::seconds>(job.spec->catchup_window).count();
-        // Fires older than the window are never run; only those within it are enumerated.
-        UnixSeconds from = std::max(last_fire, now - window - 1);
-        std::vector<UnixSeconds> missed_fires = fires_between(job, from, now);
-        std::vector<UnixSeconds> before_window;
-        if (from > last_fire) {
-            auto first_in_window = next_fire(job.schedule, job.zone, from);
-            if (auto earlier = next_fire(job.schedule, job.zone, last_fire);
-                earlier && first_in_window && *earlier < *first_in_window)
-                before_window.push_back(*earlier);
-        }
-        if (!before_window.empty())
-            m_context.events.record(job.spec->name, "missed",
-                fmt::format("fires from {} on were missed while the daemon was down and are older than "
-                            "catchup_window {}",
-                    format_utc(before_window.front()), format_duration(job.spec->catchup_window)));
-        switch (job.spec->catchup) {
-        case spec::Catchup::None: missed(job, missed_fires, "catchup = \"none\""); break;
-        case spec::Catchup::Latest:
-            if (!missed_fires.empty()) {
-                UnixSeconds latest = missed_fires.back();
-                missed_fires.pop_back();
-                missed(job, missed_fires, "catchup = \"latest\" runs only the most recent");
-                dispatch_fire(job, latest, "catch-up");
-            }
-            break;
-        case spec::Catchup::All: {
-            std::size_t skip = missed_fires.size() > catchup_limit ? missed_fires.size() - catchup_limit : 0;
-            missed(job, std::vector<UnixSeconds>(missed_fires.begin(), missed_fires.begin() + static_cast<long>(skip)),
-                fmt::format("catchup = \"all\" runs at most {}", catchup_limit));
-            for (std::size_t i = skip; i < missed_fires.size(); ++i)
-                dispatch_fire(job, missed_fires[i], "catch-up");
-            break;
-        }
-        }
-    }
-    job.next = next_fire(job.schedule, job.zone, now);
-}
-
-void Scheduler::missed(Job& job, const std::vector<UnixSeconds>& fires, const std::string& why)
-{
-    if (fires.empty())
-        return;
-    m_context.events.record(job.spec->name, "missed",
-        fires.size() == 1 ? fmt::format("the fire of {} was not run: {}", format_utc(fires.front()), why)
-                          : fmt::format("{} fires from {} to {} were not run: {}", fires.size(),
-                              format_utc(fires.front()), format_utc(fires.back()), why));
 }
 
 void Scheduler::on_wall_timer()
@@ -342,9 +298,14 @@ void Scheduler::dispatch_fire(Job& job, UnixSeconds nominal, const std::string& 
     }
     auto claimed = m_runs.claim_fire(run);
     if (!claimed) {
+        // Not run now; once the store works again it follows `catchup`.
         m_context.events.record(spec.name, "fire-failed",
-            fmt::format("the fire of {} could not be recorded, so it was not run: {}", format_utc(nominal),
-                claimed.error().message()));
+            fmt::format("the fire of {} could not be claimed ({}); it follows catchup once the store can be written",
+                format_utc(nominal), claimed.error().message()));
+        job.unclaimed.push_back(nominal);
+        if (job.unclaimed.size() > catchup_limit)
+            job.unclaimed.erase(job.unclaimed.begin());
+        m_writes.failed(claimed.error());
         return;
     }
     if (!claimed->has_value())
@@ -355,7 +316,7 @@ void Scheduler::dispatch_fire(Job& job, UnixSeconds nominal, const std::string& 
             running->stop(fmt::format("overlap = \"replace\": run #{} replaces it", run.id));
     }
     if (at_once)
-        start_run(job, std::move(run));
+        start_run(job, run);
     else
         enqueue(job, run, delay);
 }
@@ -412,11 +373,15 @@ void Scheduler::shut_down(std::function<void()> done)
     auto stop_job = [this](Job& job) {
         if (job.wake != 0)
             m_context.loop.cancel_timer(std::exchange(job.wake, 0));
-        for (Pending& pending : job.waiting) {
-            pending.run.state = "stopped";
-            pending.run.ended_us = now_us();
-            pending.run.error = "the daemon stopped before it ran";
-            (void)m_runs.finish(pending.run);
+        // Waiting runs stay queued in the store: the next start runs them, or
+        // not, as `catchup` says (retries go on).
+        for (const Pending& pending : job.waiting) {
+            m_context.events.record(job.spec->name, "run-waiting",
+                fmt::format("run #{} ({}) had not started; the next start runs it as {}", pending.run.id,
+                    pending.run.trigger,
+                    pending.run.trigger == "retry"
+                        ? std::string("a retry")
+                        : fmt::format("catchup = \"{}\" allows", to_string(job.spec->catchup))));
         }
         job.waiting.clear();
         for (auto& [id, run] : job.running)
@@ -439,8 +404,14 @@ void Scheduler::continue_shutdown()
         if (!job->running.empty())
             return;
     }
-    if (m_shutdown_done)
-        m_context.loop.defer(std::exchange(m_shutdown_done, {}));
+    if (!m_shutdown_done)
+        return;
+    if (!m_writes.flush())
+        m_context.events.record("scheduler", "store-failing",
+            fmt::format("the ends of {} run(s) could not be written before the daemon stopped; the next start "
+                        "finds them running and records them as interrupted",
+                m_writes.waiting()));
+    m_context.loop.defer(std::exchange(m_shutdown_done, {}));
 }
 
 std::vector<JobStatus> Scheduler::status() const

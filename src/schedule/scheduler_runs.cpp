@@ -19,6 +19,8 @@ void Scheduler::record_skipped(Job& job, UnixSeconds nominal, const std::string&
         .ended_us = now_us(),
         .error = why};
     auto claimed = m_runs.claim_fire(run);
+    if (!claimed)
+        m_writes.failed(claimed.error());
     if (claimed && claimed->has_value())
         m_context.events.record(job.spec->name, "run-skipped",
             fmt::format("run #{} for the fire of {}: {}", **claimed, format_utc(nominal), why));
@@ -32,6 +34,7 @@ void Scheduler::enqueue(Job& job, store::Run run, std::chrono::milliseconds dela
             m_context.events.record(job.spec->name, "run-failed",
                 fmt::format(
                     "a {} run could not be recorded, so it was not run: {}", run.trigger, id.error().message()));
+            m_writes.failed(id.error());
             return;
         }
         run.id = *id;
@@ -42,7 +45,8 @@ void Scheduler::enqueue(Job& job, store::Run run, std::chrono::milliseconds dela
 
 void Scheduler::start_waiting(Job& job)
 {
-    while (!job.waiting.empty() && !m_shutting_down) {
+    // While the store fails, nothing starts: a start must be recorded first.
+    while (!job.waiting.empty() && !m_shutting_down && !m_writes.failing()) {
         bool free = job.running.empty() || job.spec->overlap == spec::Overlap::Allow;
         if (!free)
             return;
@@ -63,19 +67,34 @@ void Scheduler::start_waiting(Job& job)
         }
         store::Run run = std::move(front.run);
         job.waiting.pop_front();
-        start_run(job, std::move(run));
+        if (!start_run(job, run))
+            return;
     }
 }
 
-void Scheduler::start_run(Job& job, store::Run run, std::function<void(const store::Run&)> done)
+bool Scheduler::start_run(Job& job, store::Run& run, std::function<void(const store::Run&)> done)
 {
-    if (run.state != "running") {
-        run.state = "running";
-        run.started_us = now_us();
-        (void)m_runs.mark_started(run.id, *run.started_us);
-    }
     if (done)
         m_waiters[run.id] = std::move(done);
+    if (run.state != "running") {
+        // Recorded before the spawn, or not started: a queued row is a run
+        // the next daemon may still start, so it must not have run already.
+        std::int64_t started = now_us();
+        auto marked = m_runs.mark_started(run.id, started);
+        if (!marked) {
+            job.waiting.push_front(Pending{.run = run, .not_before = m_context.loop.now()});
+            m_writes.failed(marked.error());
+            return false;
+        }
+        if (!*marked) {
+            m_context.events.record(job.spec->name, "run-not-started",
+                fmt::format("run #{} is no longer queued in the store, so it is not started", run.id));
+            m_waiters.erase(run.id);
+            return true;
+        }
+        run.state = "running";
+        run.started_us = started;
+    }
     auto process = std::make_unique<JobRun>(m_context, job.spec, job.log,
         RunRequest{.id = run.id, .trigger = run.trigger, .attempt = run.attempt, .nominal_us = run.nominal_us});
     JobRun& started = *process;
@@ -84,6 +103,7 @@ void Scheduler::start_run(Job& job, store::Run run, std::function<void(const sto
     std::int64_t id = run.id;
     started.start(guarded(
         m_self, [name, id](Scheduler& self, const RunOutcome& outcome) { self.on_run_done(name, id, outcome); }));
+    return true;
 }
 
 void Scheduler::on_run_done(const std::string& job_name, std::int64_t id, const RunOutcome& outcome)
@@ -114,8 +134,7 @@ void Scheduler::on_run_done(const std::string& job_name, std::int64_t id, const 
     };
     // The run object is inside its own callback: it is destroyed after it returns.
     m_context.loop.defer([finished = std::shared_ptr<JobRun>(std::move(node.mapped()))] {});
-    if (auto stored = m_runs.finish(run); !stored)
-        m_context.events.record(job_name, "store-failed", stored.error().message());
+    finish_run(run);
     std::int64_t took = run.started_us ? (*run.ended_us - *run.started_us) / 1000 : 0;
     m_context.events.record(job_name, "run-finished",
         fmt::format("run #{} {} after {}", id, describe(outcome), format_duration(std::chrono::milliseconds(took))));
@@ -172,8 +191,46 @@ Result<std::int64_t> Scheduler::run_now(const std::string& name, std::function<v
             fmt::format("job \"{}\" processes items in steps; give it items with `tend feed {}`", name, name), EINVAL);
     store::Run run{.job = name, .trigger = "manual", .state = "queued", .created_us = now_us()};
     run.id = TRY(m_runs.insert(run));
-    start_run(*it->second, run, std::move(done));
+    if (m_writes.failing()) {
+        if (done)
+            m_waiters[run.id] = std::move(done);
+        enqueue(*it->second, run, std::chrono::milliseconds(0));  // starts once the store works
+    } else {
+        start_run(*it->second, run, std::move(done));
+    }
     return run.id;
+}
+
+void Scheduler::finish_run(const store::Run& run)
+{
+    m_writes.write([runs = &m_runs, run] { return runs->finish(run); });
+}
+
+void Scheduler::on_store_failing(const std::string& error)
+{
+    m_context.events.record("scheduler", "store-failing",
+        fmt::format("runs cannot be recorded ({}); waiting runs do not start, the ends of runs are kept and written "
+                    "once they can, and fires that cannot be claimed follow catchup then",
+            error));
+}
+
+void Scheduler::on_store_retry()
+{
+    UnixSeconds now = now_us() / micros_per_second;
+    for (auto& [name, job] : m_jobs) {
+        std::vector<LateFire> late;
+        for (UnixSeconds fire : std::exchange(job->unclaimed, {}))
+            late.push_back(LateFire{.nominal = fire});
+        catch_up(*job, std::move(late), now);
+        start_waiting(*job);
+    }
+}
+
+void Scheduler::on_store_recovered(const store::Outage& outage)
+{
+    m_context.events.record("scheduler", "store-recovered",
+        fmt::format("runs are recorded again after {} (it failed with: {}): {} change(s) of runs were written late",
+            format_duration(outage.lasted), outage.error, outage.delayed));
 }
 
 }  // namespace tend::schedule

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/units.h"
+#include "spec/retention_spec.h"
 
 namespace tend::spec {
 
@@ -197,6 +198,7 @@ struct AppSpec {
     std::map<std::string, ProcessSpec> processes;  // by name
     std::map<std::string, JobSpec> jobs;  // by name; never the name of a process
     std::optional<DeploySpec> deploy;
+    RetentionSpec retention;  // [retention]
     // What `tend check` says besides "ok", one "file:line:col: ..." line each:
     // groups that stop before they start (port, no listen), programs a deploy builds.
     std::vector<std::string> notes;

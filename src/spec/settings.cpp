@@ -13,6 +13,7 @@
 #include "spec/file_checks.h"
 #include "spec/job_settings.h"
 #include "spec/names.h"
+#include "spec/retention_settings.h"
 #include "spec/setting_values.h"
 
 namespace tend::spec {
@@ -387,6 +388,11 @@ constexpr std::array table{
         "The app's name: letters, digits, `-` and `_`. It names the state directory and the control socket.", nullptr,
         apply_app},
     Setting{"timezone", Section::Top, "string", "\"UTC\"", "IANA time zone for schedules.", nullptr, apply_timezone},
+    Setting{"retention", Section::Top, "table", "see meaning",
+        "History `tend.db` keeps (`[retention]`): `max_age` (\"90d\": finished runs, items and events that ended "
+        "longer ago are deleted), `max_runs` (500000), `max_items` (500000, each with its history), `max_events` "
+        "(1000000): the most recent are kept. See `docs/store.md`.",
+        nullptr, retention_settings::apply_retention},
     Setting{"command", Section::Process, "string or array of strings", "(required)",
         "What to run. An array is the argv; a string is split into argv like a shell splits words, but nothing is "
         "expanded and no shell runs. `{env}`, `{app}`, `{instance}` and `{port}` are replaced in each element.",

@@ -91,6 +91,15 @@ Result<Statement> Database::prepare(std::string_view sql)
     return Statement(*this, statement);
 }
 
+Result<std::string> Database::query_plan(std::string_view sql)
+{
+    auto explain = TRY(prepare("EXPLAIN QUERY PLAN " + std::string(sql)));
+    std::string plan;
+    while (TRY(explain.step()))
+        plan += explain.column_text(3) + "\n";
+    return plan;
+}
+
 Result<void> Database::migrate()
 {
     {

@@ -38,6 +38,11 @@ public:
     // handed out twice: a second user gets a fresh one.
     Result<Statement> prepare(std::string_view sql);
 
+    // SQLite's plan for a statement (EXPLAIN QUERY PLAN), one step per line,
+    // e.g. "SEARCH items USING INDEX items_queue (job=?)": for tests that an
+    // index serves a query.
+    Result<std::string> query_plan(std::string_view sql);
+
     // Of the last INSERT and of the last statement, on this connection.
     [[nodiscard]] std::int64_t last_insert_id() const;
     [[nodiscard]] int changes() const;

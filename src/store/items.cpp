@@ -8,6 +8,16 @@ namespace {
 constexpr const char* item_columns
     = "id, job, key, source, state, step, attempt, not_before_us, created_us, updated_us, error";
 
+// The queries of ready() (their plans are checked in items_test.cpp): ?1 job, ?2 limit, ?3 now.
+constexpr const char* ready_queued_sql
+    = "SELECT id, job, key, source, state, step, attempt, not_before_us, created_us, updated_us, error FROM items "
+      "WHERE job = ?1 AND state = 'queued' ORDER BY id LIMIT ?2";
+constexpr const char* ready_retries_sql
+    = "SELECT id, job, key, source, state, step, attempt, not_before_us, created_us, updated_us, error FROM items "
+      "WHERE job = ?1 AND state = 'failed' AND not_before_us <= ?3 ORDER BY not_before_us, id LIMIT ?2";
+constexpr const char* oldest_queued_sql
+    = "SELECT created_us FROM items WHERE job = ? AND state = 'queued' ORDER BY id LIMIT 1";
+
 Item read_item(const Statement& row)
 {
     return Item{
@@ -25,23 +35,18 @@ Item read_item(const Statement& row)
     };
 }
 
-// Reads one (state, COUNT(*), MIN(created_us)) row, starting at column `at`, into counts.
-void add_state_count(ItemCounts& counts, const Statement& row, int at)
+void add_state_count(ItemCounts& counts, const std::string& state, std::int64_t count)
 {
-    std::string state = row.column_text(at);
-    std::int64_t count = row.column_int(at + 1);
-    if (state == "queued") {
+    if (state == "queued")
         counts.queued = count;
-        counts.oldest_queued_us = row.column_int(at + 2);
-    } else if (state == "running") {
+    else if (state == "running")
         counts.running = count;
-    } else if (state == "failed") {
+    else if (state == "failed")
         counts.failed = count;
-    } else if (state == "dead") {
+    else if (state == "dead")
         counts.dead = count;
-    } else if (state == "succeeded") {
+    else if (state == "succeeded")
         counts.succeeded = count;
-    }
 }
 
 }  // namespace
@@ -71,21 +76,35 @@ Result<EnqueueResult> Items::enqueue(
     return result;
 }
 
+std::vector<std::string> Items::ready_queries()
+{
+    return {ready_queued_sql, ready_retries_sql, oldest_queued_sql};
+}
+
 Result<std::vector<Item>> Items::ready(const std::string& job, std::int64_t now_us, std::size_t limit)
 {
-    auto select = TRY(m_db.prepare(std::string("SELECT ") + item_columns
-        + " FROM items WHERE job = ? AND state IN ('queued', 'failed') AND not_before_us <= ? ORDER BY id LIMIT ?"));
-    select.bind(1, job).bind(2, now_us).bind(3, static_cast<std::int64_t>(limit));
+    // Two walks along indexes, each O(log n + limit) whatever the backlog
+    // (docs/store.md): queued items in order (items_queue), and retries whose
+    // time has come, the earliest due first (items_ready). Oldest item first
+    // across both.
     std::vector<Item> out;
-    while (TRY(select.step()))
-        out.push_back(read_item(select));
+    auto queued = TRY(m_db.prepare(ready_queued_sql));
+    queued.bind(1, job).bind(2, static_cast<std::int64_t>(limit));
+    while (TRY(queued.step()))
+        out.push_back(read_item(queued));
+    auto retries = TRY(m_db.prepare(ready_retries_sql));
+    retries.bind(1, job).bind(2, static_cast<std::int64_t>(limit)).bind(3, now_us);
+    while (TRY(retries.step()))
+        out.push_back(read_item(retries));
+    std::sort(out.begin(), out.end(), [](const Item& a, const Item& b) { return a.id < b.id; });
+    if (out.size() > limit)
+        out.resize(limit);
     return out;
 }
 
 Result<std::optional<std::int64_t>> Items::next_ready(const std::string& job)
 {
-    auto select
-        = TRY(m_db.prepare("SELECT MIN(not_before_us) FROM items WHERE job = ? AND state IN ('queued', 'failed')"));
+    auto select = TRY(m_db.prepare("SELECT MIN(not_before_us) FROM items WHERE job = ? AND state = 'failed'"));
     select.bind(1, job);
     if (TRY(select.step()) && !select.column_is_null(0))
         return std::optional<std::int64_t>(select.column_int(0));
@@ -106,6 +125,11 @@ Result<void> Items::record(const ItemEvent& event)
 
 Result<void> Items::update(const Item& item, const ItemEvent& event)
 {
+    return update(item, std::vector<ItemEvent>{event});
+}
+
+Result<void> Items::update(const Item& item, const std::vector<ItemEvent>& events)
+{
     auto transaction = TRY(Transaction::begin(m_db));
     auto statement = TRY(m_db.prepare("UPDATE items SET state = ?, step = ?, attempt = ?, not_before_us = ?, "
                                       "updated_us = ?, error = ? WHERE id = ?"));
@@ -117,14 +141,18 @@ Result<void> Items::update(const Item& item, const ItemEvent& event)
         .bind(6, item.error)
         .bind(7, item.id);
     TRY(statement.run());
-    TRY(record(event));
+    for (const ItemEvent& event : events)
+        TRY(record(event));
     return transaction.commit();
 }
 
 Result<std::vector<Item>> Items::requeue_running(std::int64_t now_us)
 {
     auto transaction = TRY(Transaction::begin(m_db));
-    auto select = TRY(m_db.prepare(std::string("SELECT ") + item_columns + " FROM items WHERE state = 'running'"));
+    // Through item_counts and an index: a store of finished items is not read.
+    auto select = TRY(m_db.prepare(std::string("SELECT ") + item_columns
+        + " FROM items WHERE state = 'running' AND job IN "
+          "(SELECT job FROM item_counts WHERE state = 'running' AND count > 0)"));
     std::vector<Item> out;
     while (TRY(select.step()))
         out.push_back(read_item(select));
@@ -177,26 +205,40 @@ Result<std::int64_t> Items::retry_dead(
 
 Result<ItemCounts> Items::counts(const std::string& job)
 {
-    auto select = TRY(m_db.prepare("SELECT state, COUNT(*), MIN(created_us) FROM items WHERE job = ? GROUP BY state"));
+    // item_counts is kept by triggers; the oldest queued item is the first of items_queue.
+    auto select = TRY(m_db.prepare("SELECT state, count FROM item_counts WHERE job = ?"));
     select.bind(1, job);
     ItemCounts counts;
     while (TRY(select.step()))
-        add_state_count(counts, select, 0);
+        add_state_count(counts, select.column_text(0), select.column_int(1));
+    TRY(add_oldest_queued(job, counts));
     return counts;
+}
+
+Result<void> Items::add_oldest_queued(const std::string& job, ItemCounts& counts)
+{
+    if (counts.queued == 0)
+        return Ok{};
+    auto oldest = TRY(m_db.prepare(oldest_queued_sql));
+    oldest.bind(1, job);
+    if (TRY(oldest.step()))
+        counts.oldest_queued_us = oldest.column_int(0);
+    return Ok{};
 }
 
 Result<std::vector<std::pair<std::string, ItemCounts>>> Items::waiting_by_job()
 {
-    // The condition is the items_active index's, so only active items are read.
-    auto select = TRY(m_db.prepare("SELECT job, state, COUNT(*), MIN(created_us) FROM items"
-                                   " WHERE state IN ('queued', 'running', 'failed') GROUP BY job, state ORDER BY job"));
+    auto select = TRY(m_db.prepare("SELECT job, state, count FROM item_counts"
+                                   " WHERE state IN ('queued', 'running', 'failed') AND count > 0 ORDER BY job"));
     std::vector<std::pair<std::string, ItemCounts>> out;
     while (TRY(select.step())) {
         std::string job = select.column_text(0);
         if (out.empty() || out.back().first != job)
             out.emplace_back(job, ItemCounts{});
-        add_state_count(out.back().second, select, 1);
+        add_state_count(out.back().second, select.column_text(1), select.column_int(2));
     }
+    for (auto& [job, counts] : out)
+        TRY(add_oldest_queued(job, counts));
     return out;
 }
 

@@ -67,13 +67,17 @@ public:
     Result<EnqueueResult> enqueue(
         const std::string& job, const std::vector<std::string>& keys, const std::string& source, std::int64_t now_us);
 
-    // Up to `limit` items of the job ready to run (queued or failed, not_before passed), oldest first.
+    // Up to `limit` items of the job ready to run (queued, or failed with
+    // not_before passed), oldest first. O(log n + limit) in the backlog.
     Result<std::vector<Item>> ready(const std::string& job, std::int64_t now_us, std::size_t limit);
-    // The earliest not_before of a waiting item of the job, to wake up for.
+    // The statements ready() and counts() run, so a test can check their plans.
+    static std::vector<std::string> ready_queries();
+    // The earliest not_before of an item of the job waiting to retry, to wake up for.
     Result<std::optional<std::int64_t>> next_ready(const std::string& job);
 
-    // Writes the item's new state and a history row, in one transaction.
+    // Writes the item's new state and its history rows, in one transaction.
     Result<void> update(const Item& item, const ItemEvent& event);
+    Result<void> update(const Item& item, const std::vector<ItemEvent>& events);
     Result<void> record(const ItemEvent& event);
 
     // Items found running at start go back to the queue, with an event saying why.
@@ -81,6 +85,7 @@ public:
     // Dead items back to the queue at their failed step: one key, or all of the job's.
     Result<std::int64_t> retry_dead(const std::string& job, const std::optional<std::string>& key, std::int64_t now_us);
 
+    // From item_counts (kept by triggers) and one index lookup: cheap whatever the backlog.
     Result<ItemCounts> counts(const std::string& job);
     // Every job that has items queued, running or waiting to retry, with those
     // counts (done and dead ones are not counted): e.g. to find items left
@@ -92,6 +97,8 @@ public:
     Result<std::vector<ItemEvent>> history(std::int64_t item);
 
 private:
+    Result<void> add_oldest_queued(const std::string& job, ItemCounts& counts);
+
     Database& m_db;
 };
 

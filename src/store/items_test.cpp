@@ -1,6 +1,9 @@
 #include "store/items.h"
 
 #include <gtest/gtest.h>
+#include <map>
+#include <random>
+#include <sstream>
 
 #include "testing/store_test.h"
 
@@ -81,6 +84,73 @@ TEST_F(ItemsTest, RunningItemsAreRequeuedAtStartAndDeadOnesRetried)
     EXPECT_EQ(y.step, 2) << "a retried item resumes at its failed step";
     EXPECT_EQ(y.attempt, 0);
     EXPECT_EQ(*items.retry_dead("j", std::nullopt, 5), 0);
+}
+
+TEST_F(ItemsTest, PickingTheNextItemsWalksAnIndexWhateverTheBacklog)
+{
+    // Regression (F19): `... state IN ('queued', 'failed') ... ORDER BY id` sorted every queued row.
+    auto queries = Items::ready_queries();
+    std::vector<std::string> indexes{"items_queue", "items_ready", "items_queue"};
+    ASSERT_EQ(queries.size(), indexes.size());
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+        auto plan = m_db->query_plan(queries[i]);
+        ASSERT_TRUE(plan) << plan.error().message();
+        EXPECT_EQ(plan->find("TEMP B-TREE"), std::string::npos) << queries[i] << "\n" << *plan;
+        EXPECT_NE(plan->find("INDEX " + indexes[i] + " "), std::string::npos) << queries[i] << "\n" << *plan;
+        std::istringstream steps(*plan);
+        for (std::string step; std::getline(steps, step);)
+            EXPECT_TRUE(step.starts_with("SEARCH items USING")) << queries[i] << "\n" << *plan;
+    }
+}
+
+TEST_F(ItemsTest, ReadyTakesQueuedItemsInOrderAndRetriesOnceTheyAreDue)
+{
+    Items items(*m_db);
+    ASSERT_TRUE(items.enqueue("j", {"a", "b", "c"}, "feed", 1));
+    auto all = *items.ready("j", 10, 10);
+    store::Item a = all[0];
+    a.state = "failed";
+    a.not_before_us = 100;
+    ASSERT_TRUE(items.update(a, {.item = a.id, .time_us = 5, .kind = "step-failed"}));
+    auto before = *items.ready("j", 50, 10);
+    ASSERT_EQ(before.size(), 2U);
+    EXPECT_EQ(before[0].key, "b");
+    EXPECT_EQ(**items.next_ready("j"), 100);
+    auto due = *items.ready("j", 100, 10);
+    ASSERT_EQ(due.size(), 3U);
+    EXPECT_EQ(due[0].key, "a") << "oldest first";
+    EXPECT_EQ(due[1].key, "b");
+    EXPECT_EQ(items.ready("j", 100, 2)->size(), 2U);
+    EXPECT_EQ(items.counts("j")->oldest_queued_us, 1);
+}
+
+TEST_F(ItemsTest, CountsFollowEveryChangeOfState)
+{
+    Items items(*m_db);
+    std::vector<std::string> keys;
+    for (int i = 0; i < 200; ++i)
+        keys.push_back(std::to_string(i));
+    ASSERT_TRUE(items.enqueue("j", keys, "feed", 1));
+    ASSERT_TRUE(items.enqueue("k", {"x", "y"}, "feed", 1));
+    std::mt19937 random(7);
+    std::vector<std::string> states{"queued", "running", "failed", "succeeded", "dead"};
+    auto all = *items.query("j", false, 1000);
+    for (store::Item item : all) {
+        item.state = states[random() % states.size()];
+        ASSERT_TRUE(items.update(item, {.item = item.id, .time_us = 2, .kind = "x"}));
+    }
+    ASSERT_TRUE(m_db->execute("DELETE FROM items WHERE job = 'j' AND id % 7 = 0 AND state IN ('succeeded', 'dead')"));
+    auto counts = *items.counts("j");
+    auto truth = m_db->prepare("SELECT state, COUNT(*) FROM items WHERE job = 'j' GROUP BY state").release_value();
+    std::map<std::string, std::int64_t> expected;
+    while (*truth.step())
+        expected[truth.column_text(0)] = truth.column_int(1);
+    EXPECT_EQ(counts.queued, expected["queued"]);
+    EXPECT_EQ(counts.running, expected["running"]);
+    EXPECT_EQ(counts.failed, expected["failed"]);
+    EXPECT_EQ(counts.succeeded, expected["succeeded"]);
+    EXPECT_EQ(counts.dead, expected["dead"]);
+    EXPECT_EQ(items.counts("k")->queued, 2);
 }
 
 }  // namespace

@@ -65,11 +65,13 @@ Result<std::optional<std::int64_t>> Runs::claim_fire(const Run& run)
     return std::optional<std::int64_t>(id);
 }
 
-Result<void> Runs::mark_started(std::int64_t id, std::int64_t started_us)
+Result<bool> Runs::mark_started(std::int64_t id, std::int64_t started_us)
 {
-    auto statement = TRY(m_db.prepare("UPDATE runs SET state = 'running', started_us = ? WHERE id = ?"));
+    auto statement
+        = TRY(m_db.prepare("UPDATE runs SET state = 'running', started_us = ? WHERE id = ? AND state = 'queued'"));
     statement.bind(1, started_us).bind(2, id);
-    return statement.run();
+    TRY(statement.run());
+    return m_db.changes() == 1;
 }
 
 Result<void> Runs::finish(const Run& run)
@@ -95,15 +97,24 @@ Result<std::optional<std::int64_t>> Runs::last_fire(const std::string& job)
     return std::optional<std::int64_t>();
 }
 
-Result<std::vector<Run>> Runs::interrupt_unfinished(std::int64_t now_us)
+Result<std::vector<Run>> Runs::waiting()
 {
-    auto select = TRY(
-        m_db.prepare(std::string("SELECT ") + columns + " FROM runs WHERE state IN ('running', 'queued') ORDER BY id"));
+    auto select = TRY(m_db.prepare(std::string("SELECT ") + columns + " FROM runs WHERE state = 'queued' ORDER BY id"));
+    std::vector<Run> out;
+    while (TRY(select.step()))
+        out.push_back(read_run(select));
+    return out;
+}
+
+Result<std::vector<Run>> Runs::interrupt_running(std::int64_t now_us)
+{
+    auto select
+        = TRY(m_db.prepare(std::string("SELECT ") + columns + " FROM runs WHERE state = 'running' ORDER BY id"));
     std::vector<Run> out;
     while (TRY(select.step()))
         out.push_back(read_run(select));
     auto update = TRY(m_db.prepare("UPDATE runs SET state = 'interrupted', ended_us = ?, error = "
-                                   "'the daemon stopped during the run' WHERE state IN ('running', 'queued')"));
+                                   "'the daemon stopped during the run' WHERE state = 'running'"));
     update.bind(1, now_us);
     TRY(update.run());
     for (Run& run : out) {

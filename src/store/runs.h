@@ -3,8 +3,11 @@
 // A scheduled fire is claimed by inserting (job, nominal time) into `fires`,
 // whose primary key makes the claim succeed once: a fire never runs twice, not
 // after a daemon restart. The claim and the run's row are written in one
-// transaction before the run starts, so a daemon killed mid-run leaves a row
-// in state `running` that the next daemon marks `interrupted`.
+// transaction before the run starts (or starts waiting: jitter, overlap), so a
+// daemon killed mid-run leaves a row in state `running` that the next daemon
+// marks `interrupted`, and a fire that had not started leaves a row `queued`
+// that the next daemon runs or skips as `catchup` says. A row leaves `queued`
+// once (mark_started), so the same fire is not started twice.
 //
 // Run states: queued -> running -> succeeded | failed | timed-out | stopped |
 // interrupted; a fire skipped by the overlap policy or not caught up is a run
@@ -53,14 +56,18 @@ public:
     Result<std::optional<std::int64_t>> claim_fire(const Run& run);
     // Inserts a run that claims no fire (manual runs and retries).
     Result<std::int64_t> insert(const Run& run);
-    Result<void> mark_started(std::int64_t id, std::int64_t started_us);
+    // queued -> running. False (and nothing changed) when the run is not queued.
+    Result<bool> mark_started(std::int64_t id, std::int64_t started_us);
     Result<void> finish(const Run& run);
 
     // The latest claimed fire of a job, for catch-up after downtime.
     Result<std::optional<std::int64_t>> last_fire(const std::string& job);
-    // Rows left `running` or `queued` by a daemon that died: marks them
-    // `interrupted` (ended now) and returns them.
-    Result<std::vector<Run>> interrupt_unfinished(std::int64_t now_us);
+    // Rows left `running` by a daemon that died: marks them `interrupted`
+    // (ended now) and returns them.
+    Result<std::vector<Run>> interrupt_running(std::int64_t now_us);
+    // Rows left `queued` by the previous daemon (stopped or killed before they
+    // started), oldest first. They stay queued.
+    Result<std::vector<Run>> waiting();
 
     Result<std::vector<Run>> query(const RunQuery& query);
     Result<std::optional<Run>> last_finished(const std::string& job);

@@ -27,14 +27,14 @@ TEST_F(RunsTest, AFireIsClaimedOnce)
     EXPECT_EQ(runs.query({.job = "fetch"})->size(), 1U);
 }
 
-TEST_F(RunsTest, UnfinishedRunsAreInterruptedAndFinishedOnesStay)
+TEST_F(RunsTest, RunningRunsAreInterruptedAndFinishedOnesStay)
 {
     Runs runs(*m_db);
     auto done = *runs.insert({.job = "a", .trigger = "manual", .state = "running", .created_us = 1});
     auto left = *runs.insert({.job = "a", .trigger = "manual", .state = "running", .created_us = 2});
     store::Run finished{.id = done, .job = "a", .state = "succeeded", .ended_us = 5, .exit_code = 0};
     ASSERT_TRUE(runs.finish(finished));
-    auto interrupted = runs.interrupt_unfinished(9);
+    auto interrupted = runs.interrupt_running(9);
     ASSERT_TRUE(interrupted);
     ASSERT_EQ(interrupted->size(), 1U);
     EXPECT_EQ(interrupted->front().id, left);
@@ -44,6 +44,22 @@ TEST_F(RunsTest, UnfinishedRunsAreInterruptedAndFinishedOnesStay)
     EXPECT_EQ(all[1].state, "interrupted");
     EXPECT_EQ(runs.query({.job = "a", .failed_only = true})->size(), 1U);
     EXPECT_EQ((*runs.last_finished("a"))->id, left);
+}
+
+TEST_F(RunsTest, AWaitingRunStaysQueuedAcrossARestartAndStartsOnce)
+{
+    Runs runs(*m_db);
+    auto claimed = runs.claim_fire(
+        {.job = "a", .nominal_us = 60'000'000, .trigger = "schedule", .state = "queued", .created_us = 1});
+    ASSERT_TRUE(claimed && claimed->has_value());
+    EXPECT_TRUE(runs.interrupt_running(9)->empty()) << "a run that never started was not interrupted";
+    auto waiting = *runs.waiting();
+    ASSERT_EQ(waiting.size(), 1U);
+    EXPECT_EQ(waiting[0].id, **claimed);
+    EXPECT_EQ(waiting[0].state, "queued");
+    EXPECT_TRUE(*runs.mark_started(**claimed, 10));
+    EXPECT_FALSE(*runs.mark_started(**claimed, 11)) << "a run leaves queued once";
+    EXPECT_TRUE(runs.waiting()->empty());
 }
 
 }  // namespace

@@ -129,6 +129,37 @@ INSERT INTO live_runs (run_id, name, pid, start_ticks, started_us)
 DROP TABLE live_processes;
 ALTER TABLE live_runs RENAME TO live_processes;
 )sql"},
+    Migration{"a queue index that matches the ready query, item counts kept by triggers, indexes for retention",
+        R"sql(
+CREATE INDEX items_queue ON items (job, id) WHERE state = 'queued';
+CREATE INDEX items_by_job ON items (job, id);
+CREATE INDEX items_finished ON items (updated_us) WHERE state IN ('succeeded', 'dead');
+
+CREATE TABLE item_counts (
+    job    TEXT    NOT NULL,
+    state  TEXT    NOT NULL,
+    count  INTEGER NOT NULL,
+    PRIMARY KEY (job, state)
+) WITHOUT ROWID;
+INSERT INTO item_counts (job, state, count) SELECT job, state, COUNT(*) FROM items GROUP BY job, state;
+
+CREATE TRIGGER items_counted_on_insert AFTER INSERT ON items BEGIN
+    INSERT INTO item_counts (job, state, count) VALUES (NEW.job, NEW.state, 1)
+        ON CONFLICT (job, state) DO UPDATE SET count = count + 1;
+END;
+CREATE TRIGGER items_counted_on_update AFTER UPDATE OF job, state ON items
+    WHEN OLD.state != NEW.state OR OLD.job != NEW.job BEGIN
+    UPDATE item_counts SET count = count - 1 WHERE job = OLD.job AND state = OLD.state;
+    INSERT INTO item_counts (job, state, count) VALUES (NEW.job, NEW.state, 1)
+        ON CONFLICT (job, state) DO UPDATE SET count = count + 1;
+END;
+CREATE TRIGGER items_counted_on_delete AFTER DELETE ON items BEGIN
+    UPDATE item_counts SET count = count - 1 WHERE job = OLD.job AND state = OLD.state;
+END;
+
+CREATE INDEX runs_by_end ON runs (ended_us);
+CREATE INDEX fires_by_nominal ON fires (nominal_us);
+)sql"},
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 """Black-box harness: each test gets its own TEND_HOME and app directory and
 drives the real `tend` binary. Waits are conditions with deadlines."""
 
+import contextlib
+import errno
 import json
 import os
 import signal
@@ -47,6 +49,44 @@ def pids_with_marker(marker):
         except OSError:
             pass
     return found
+
+
+@contextlib.contextmanager
+def tmpfs(path, size):
+    """A tmpfs of `size` ("2m") mounted at path for the block; skips the test
+    where it cannot be mounted (mounting needs root; CI runs as root)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small file system needs root")
+    path.mkdir(exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs: {mounted.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MiB tmpfs the test can fill."""
+    with tmpfs(tmp_path / "small", "2m") as mount_point:
+        yield mount_point
+
+
+def fill(directory):
+    """Writes a file until the file system is full; returns its path."""
+    filler = directory / "filler"
+    # Unbuffered: a buffered file would try the failed write again when closed, and raise there.
+    with open(filler, "wb", buffering=0) as out:
+        chunk = b"\0" * 65536
+        try:
+            while True:
+                out.write(chunk)
+        except OSError as error:
+            assert error.errno == errno.ENOSPC, error
+    return filler
 
 
 class Tend:

@@ -14,32 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import APPS, BINARY, alive, wait_until
-
-
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 2 MiB tmpfs the test can fill; needs root (CI runs as root)."""
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small file system needs root")
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)], check=True)
-    yield mount_point
-    subprocess.run(["umount", "-l", str(mount_point)], check=False)
-
-
-def fill(directory):
-    """Writes a file until the file system is full; returns its path."""
-    filler = directory / "filler"
-    with open(filler, "wb") as out:
-        try:
-            while True:
-                out.write(b"\0" * 65536)
-                out.flush()
-        except OSError:
-            pass
-    return filler
+from conftest import APPS, BINARY, alive, fill, wait_until
 
 
 def test_full_disk_keeps_supervising_and_stores_events_when_space_returns(tend, small_disk):

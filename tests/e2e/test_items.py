@@ -8,7 +8,7 @@ import signal
 import time
 from datetime import datetime
 
-from conftest import alive, pids_with_marker, wait_until
+from conftest import alive, fill, pids_with_marker, tmpfs, wait_until
 
 
 def items(tend, job, failed=False):
@@ -305,3 +305,54 @@ def test_items_of_a_job_removed_from_the_app_file_stay_in_sight_until_it_returns
     tend.run("apply", check=0)
     wait_until(lambda: states(tend, "ingest") == ["succeeded"] * 5, 20, "the four waiting items")
     assert tend.status()["items_of_removed_jobs"] == []
+
+
+def test_a_move_never_replaces_a_file_of_the_same_name(tend):
+    # Regression (F9): the second `dup` replaced the first in done/, and nothing said so.
+    inbox = tend.app_dir / "in"
+    inbox.mkdir()
+    done = tend.app_dir / "done"
+    tend.write('app = "mv"\n[job.take]\nwatch = "in/*"\ncommand = "true"\non_success = "move:done"\n')
+    tend.up()
+    (inbox / "dup").write_text("first\n")
+    wait_until(lambda: (done / "dup").exists() and not (inbox / "dup").exists(), 10, "the first file to be moved")
+    (inbox / "dup").write_text("second\n")
+    wait_until(lambda: len(os.listdir(done)) == 2 and not (inbox / "dup").exists(), 10, "the second file to be moved")
+    second = item(tend, "take", str(inbox / "dup"))
+    assert sorted(os.listdir(done)) == ["dup", f"dup.{second['id']}"]
+    assert (done / "dup").read_text() == "first\n"
+    assert (done / f"dup.{second['id']}").read_text() == "second\n"
+    moved = [e["detail"] for e in second["history"] if e["kind"] == "file"]
+    assert moved == [f"moved to {done}/dup.{second['id']}"], second["history"]
+
+
+def test_the_queue_resumes_by_itself_after_the_disk_was_full(tend, tmp_path):
+    # Regression (F7): after a transient full disk, items whose steps had ended stayed `running` and nothing
+    # more ran until the daemon restarted.
+    with tmpfs(tmp_path / "small", "20m") as small:
+        tend.home = small / "home"
+        tend.env["TEND_HOME"] = str(tend.home)
+        ledger = tend.app_dir / "ledger"
+        tend.write(f'app = "full"\n[job.j]\nconcurrency = 2\n'
+                   f'command = ["sh", "-c", "echo $1 >> {ledger}; sleep 0.05", "x", "{{item}}"]\n')
+        tend.up()
+        keys = [f"m{i}" for i in range(300)]
+        tend.run("feed", "j", *keys, check=0)
+        wait_until(lambda: job_status(tend, "j")["items"]["succeeded"] >= 10, 30, "the queue to run")
+        filler = fill(small)
+        # The daemon notices when a write fails (events cannot be stored either).
+        wait_until(lambda: tend.status()["store"]["error"], 60, "a write to fail on the full disk")
+        done_when_full = job_status(tend, "j")["items"]["succeeded"]
+        assert done_when_full < 300, "the disk filled too late to matter"
+        filler.unlink()
+        wait_until(lambda: job_status(tend, "j")["items"]["succeeded"] == 300, 120,
+                   "every item to succeed once the disk has room, without a restart or a new feed")
+        counts = job_status(tend, "j")["items"]
+        assert counts["running"] == 0 and counts["queued"] == 0, counts
+        lines = ledger.read_text().split()
+        assert sorted(lines) == sorted(keys), "each item ran once"
+        kinds = [e["kind"] for e in tend.events("items")]
+        assert "store-failing" in kinds and "store-recovered" in kinds, kinds
+        recovered = [e["detail"] for e in tend.events("items") if e["kind"] == "store-recovered"]
+        assert "nothing was lost" in recovered[-1], recovered
+        tend.cleanup()

@@ -7,10 +7,8 @@ import signal
 import subprocess
 import time
 
-import pytest
 
-from conftest import APPS, alive, wait_until
-from test_faults import fill, small_disk  # noqa: F401 (fixture)
+from conftest import APPS, fill, wait_until
 
 
 def records(tend, *args):
@@ -158,7 +156,7 @@ logs = { max_size = "4KiB", keep = 50, compress = true }
         follower.wait()
 
 
-def test_full_disk_drops_lines_and_recovers(tend, small_disk):  # noqa: F811
+def test_full_disk_drops_lines_and_recovers(tend, small_disk):
     tend.env["TEND_HOME"] = str(small_disk / "home")
     tend.home = small_disk / "home"
     progress = tend.app_dir / "progress"

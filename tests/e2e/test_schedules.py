@@ -275,3 +275,41 @@ command = ["sh", "-c", "echo first; while [ ! -f go ]; do sleep 0.05; done; echo
     tend.run("run", "talk", "--wait", check=0)
     wait_until(lambda: open(log).read().count(" out: last") == 2, 10, "both runs to end in the one log")
     assert open(log).read().count(" out: first") == 2
+
+
+def restart_while_a_fire_waits_for_its_jitter(tend, restart):
+    """A fire waits for a jitter longer than the period (later fires are skipped); the daemon restarts."""
+    ledger = tend.app_dir / "ledger"
+    tend.write(f'app = "jit"\n[job.j]\ncommand = ["sh", "-c", "echo $TEND_RUN $TEND_FIRE_TIME >> {ledger}"]\n'
+               f'schedule = "every 2s"\njitter = "1h"\ncatchup = "all"\n')
+    tend.up()
+    waiting = wait_until(lambda: [run for run in history(tend, "j") if run["state"] == "queued"], 20,
+                         "a fire to wait for its jitter")[0]
+    restart()
+    wait_until(lambda: ledger.exists() and str(waiting["id"]) in ledger.read_text().split(), 20,
+               "the waiting fire to run after the restart")
+    runs = history(tend, "j")
+    run = next(r for r in runs if r["id"] == waiting["id"])
+    assert run["state"] == "succeeded" and run["nominal"] == waiting["nominal"], run
+    started = [line.split()[0] for line in ledger.read_text().splitlines()]
+    assert len(started) == len(set(started)), "a run ran twice"
+    nominals = [r["nominal"] for r in runs if r["state"] not in ("skipped",) and r["trigger"] != "retry"]
+    assert len(nominals) == len(set(nominals)), "a fire ran twice"
+    assert any(e["kind"] == "run-resumed" for e in tend.events("j"))
+
+
+def test_a_fire_waiting_for_its_jitter_runs_after_tend_down_and_up(tend):
+    # Regression (F11): the waiting run was marked `stopped` and its fire never ran.
+    def down_up():
+        tend.run("down", check=0)
+        tend.up()
+    restart_while_a_fire_waits_for_its_jitter(tend, down_up)
+
+
+def test_a_fire_waiting_for_its_jitter_runs_after_the_daemon_was_killed(tend):
+    def kill_up():
+        daemon = tend.status()["daemon"]["pid"]
+        os.kill(daemon, signal.SIGKILL)
+        wait_until(lambda: not alive(daemon), 10, "the daemon to die")
+        tend.up()
+    restart_while_a_fire_waits_for_its_jitter(tend, kill_up)
